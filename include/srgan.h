@@ -1,0 +1,200 @@
+/* srgan.h - batch super-resolution on the CPU with ncnn-format networks.
+ *
+ * Usage (error handling shortened):
+ *
+ *     sr_error err;
+ *     sr_model *m = NULL;
+ *     sr_model_load_embedded("realesr-animevideov3-x4", &m, &err);   // or sr_model_load_files()
+ *     sr_image in, out;
+ *     sr_image_load("photo.png", SR_DEFAULT_MAX_PIXELS, &in, &err);
+ *     sr_upscale_params up = sr_upscale_default_params();
+ *     sr_upscale_image(m, &up, &in, &out, &err);                       // tiles, all cores
+ *     sr_image_save("photo-x4.png", &out, SR_FMT_PNG, 90, &err);       // atomic: whole or absent
+ *     sr_image_free(&in); sr_image_free(&out); sr_model_free(m);
+ *
+ * A model is loaded once, validated and then immutable: any number of threads may use it at once.
+ * A runner (sr_net) is one thread's scratch state: activations and workspace, never the weights.
+ * Every function returns an sr_status and, on failure, writes "subject: reason" into a
+ * caller-owned sr_error. Nothing in the library prints, exits or keeps global mutable state.
+ */
+#ifndef SRGAN_H
+#define SRGAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SR_VERSION "0.1.0"
+
+typedef enum {
+    SR_OK = 0,
+    SR_E_IO,          /* a file could not be read or written */
+    SR_E_FORMAT,      /* malformed input: corrupt image, model or parameter */
+    SR_E_NOMEM,       /* an allocation failed */
+    SR_E_UNSUPPORTED, /* well-formed but not implemented (layer type, pixel format, ...) */
+    SR_E_INVALID,     /* bad argument from the caller */
+    SR_E_LIMIT,       /* input exceeds a configured limit (pixels, sizes) */
+} sr_status;
+
+typedef struct {
+    char msg[256]; /* "subject: reason", NUL-terminated */
+} sr_error;
+
+const char *sr_status_str(sr_status s);
+
+/* Which convolution kernels this process runs ("avx512", "avx2", "generic"): chosen from cpuid,
+ * overridable with the environment variable SR_KERNEL for testing. */
+const char *sr_kernel_path(void);
+
+/* ---- images: 8-bit interleaved, c = 1 (gray), 2 (gray+alpha), 3 (RGB), 4 (RGBA) ---- */
+
+typedef struct {
+    int w, h, c;
+    uint8_t *data; /* w*h*c bytes, row-major; owned, release with sr_image_free */
+} sr_image;
+
+typedef enum { SR_FMT_PNG = 0, SR_FMT_JPG, SR_FMT_BMP, SR_FMT_TGA } sr_format;
+
+#define SR_DEFAULT_MAX_PIXELS (256ull * 1024 * 1024) /* decoded pixels per input image */
+
+/* Decodes PNG, JPEG, BMP or TGA. Refuses images above max_pixels before allocating them. */
+sr_status sr_image_load(const char *path, uint64_t max_pixels, sr_image *out, sr_error *err);
+sr_status sr_image_alloc(sr_image *img, int w, int h, int c, sr_error *err);
+void sr_image_free(sr_image *img); /* accepts a zeroed or already-freed image */
+
+/* Encodes to a temporary file beside path and renames it into place: the file at path is either
+ * the whole new image or untouched. quality (1..100) applies to JPEG only. */
+sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
+                        sr_error *err);
+int sr_format_from_name(const char *name, sr_format *out); /* "png", "jpg"/"jpeg", "bmp", "tga" */
+const char *sr_format_ext(sr_format fmt);                  /* "png", "jpg", ... */
+
+/* Bicubic resize of every channel (Keys cubic, a = -0.75, edges replicated). */
+sr_status sr_image_resize(const sr_image *src, int w, int h, sr_image *out, sr_error *err);
+
+/* ---- models ---- */
+
+typedef struct sr_model sr_model;
+
+/* The one loader: ncnn .param text and .bin weights, both in memory (not retained). */
+sr_status sr_model_load_memory(const char *param, size_t param_len, const void *bin, size_t bin_len,
+                               const char *name, sr_model **out, sr_error *err);
+/* Reads PATH.param and its .bin (bin_path NULL: the .param path with .bin instead). */
+sr_status sr_model_load_files(const char *param_path, const char *bin_path, sr_model **out,
+                              sr_error *err);
+/* One of the models compiled into the binary, by name (see sr_embedded_model). */
+sr_status sr_model_load_embedded(const char *name, sr_model **out, sr_error *err);
+void sr_model_free(sr_model *m);
+
+const char *sr_model_name(const sr_model *m);
+int sr_model_scale(const sr_model *m);     /* output pixels per input pixel, per axis */
+int sr_model_halo(const sr_model *m);      /* receptive-field radius in input pixels */
+int sr_model_alignment(const sr_model *m); /* tile origins are multiples of this */
+int sr_model_prepad(const sr_model *m);    /* reflect padding added around the image */
+double sr_model_flops(const sr_model *m, int w, int h); /* multiply-adds x2 for a w x h input */
+size_t sr_model_weight_bytes(const sr_model *m);
+
+typedef struct {
+    const char *name;    /* e.g. "realesr-animevideov3-x4" */
+    int scale;           /* 2, 3 or 4 */
+    const char *origin;  /* where the weights come from */
+    const char *licence; /* SPDX identifier */
+    const char *param;   /* .param text */
+    size_t param_len;
+    const void *bin; /* .bin bytes */
+    size_t bin_len;
+} sr_embedded_model;
+
+int sr_embedded_get(int i, sr_embedded_model *out); /* 0 when i is out of range */
+/* The embedded model used when the user names none, for a given scale; NULL if none. */
+const char *sr_embedded_default(int scale);
+
+/* ---- runners and upscaling ---- */
+
+typedef struct sr_net sr_net;
+
+/* A runner for tiles of at most tile x tile input pixels (plus halo). Owns activation buffers and
+ * workspace sized once; borrows the model, which must outlive it. One thread at a time. */
+sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err);
+void sr_net_free(sr_net *n);
+size_t sr_net_bytes(const sr_net *n); /* memory the runner owns */
+int sr_net_tile(const sr_net *n);
+
+typedef struct {
+    int tile;     /* max tile side in input pixels; 0: SR_DEFAULT_TILE */
+    int nthreads; /* threads for the tiles of this one image; 0: all (OpenMP default) */
+} sr_upscale_params;
+
+#define SR_DEFAULT_TILE 256
+
+sr_upscale_params sr_upscale_default_params(void);
+
+/* Upscales one image by sr_model_scale(m). RGB goes through the network, alpha through bicubic;
+ * gray in, gray out. With nets == NULL runners are made and freed internally (p->nthreads of
+ * them); otherwise nets[0..nnets) are used, one per thread, and p->nthreads is ignored.
+ * The result is bit-identical for any thread count and tile size. */
+sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets,
+                                const sr_image *in, sr_image *out, sr_error *err);
+sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const sr_image *in,
+                           sr_image *out, sr_error *err);
+
+/* ---- batches ---- */
+
+typedef enum { SR_FILE_OK = 0, SR_FILE_FAILED, SR_FILE_SKIPPED } sr_file_status;
+
+typedef struct {
+    char *input, *output;  /* paths; owned by the result */
+    sr_file_status status;
+    char error[256];       /* reason when failed */
+    double seconds;        /* decode + upscale + encode */
+    int in_w, in_h, out_w, out_h;
+} sr_file_result;
+
+/* Called from worker threads after each file ends (ok or failed; skipped files are decided
+ * before the run and reported first). done/failed count finished files so far. Must be
+ * thread-safe; keep it short, it runs on the hot path. */
+typedef void (*sr_batch_callback)(void *ctx, const sr_file_result *r, int done, int failed,
+                                  int total);
+
+typedef struct {
+    const char *in_dir, *out_dir;
+    int threads;        /* 0: omp_get_max_threads() (honours OMP_NUM_THREADS) */
+    int tile;           /* max tile side in input pixels; 0: SR_DEFAULT_TILE */
+    sr_format format;   /* output format */
+    int quality;        /* JPEG quality 1..100 */
+    int force;          /* overwrite existing outputs instead of skipping them */
+    int recursive;      /* descend into subfolders, mirroring them under out_dir */
+    uint64_t max_pixels; /* per input image; larger ones fail before decoding */
+    sr_batch_callback on_file; /* may be NULL */
+    void *ctx;
+} sr_batch_params;
+
+typedef struct {
+    sr_file_result *files;
+    int nfiles;
+    int ok, failed, skipped;
+    double seconds;          /* wall time of the processing loop */
+    double in_megapixels;    /* input pixels of the images processed ok, in millions */
+    int threads;
+} sr_batch_result;
+
+sr_batch_params sr_batch_default_params(void);
+
+/* Lists and checks the inputs (collisions, outputs overwriting inputs) then upscales them all.
+ * Returns non-OK only when the batch cannot start (unreadable folder, collisions, no memory);
+ * per-file failures are in the result. The result must be freed even on failure. */
+sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_result *res,
+                       sr_error *err);
+void sr_batch_result_free(sr_batch_result *res);
+
+/* JSON report of a batch, written atomically. */
+sr_status sr_batch_write_report(const char *path, const sr_batch_result *res, const sr_model *m,
+                                sr_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,337 @@
+/* batch.c - a folder of images: list, check, then fan out over threads.
+ *
+ * Threads: with at least as many images as threads, one OpenMP loop hands out whole images
+ * (schedule(dynamic,1)), each thread with its own runner. With fewer images than threads (one
+ * big photo), images go one at a time and the threads share each image's tiles instead. Only
+ * one of the two parallel regions is ever active.
+ */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <omp.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+typedef struct {
+    char **v;
+    int n, cap;
+} strvec;
+
+static int strvec_push(strvec *s, char *str)
+{
+    if (!str)
+        return -1;
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 64;
+        char **v = realloc(s->v, (size_t)cap * sizeof *v);
+        if (!v) {
+            free(str);
+            return -1;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = str;
+    return 0;
+}
+
+static char *join(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = malloc(na + nb + 2);
+    if (!s)
+        return NULL;
+    memcpy(s, a, na);
+    size_t k = na;
+    if (na && a[na - 1] != '/')
+        s[k++] = '/';
+    memcpy(s + k, b, nb + 1);
+    return s;
+}
+
+static int accepted_ext(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    static const char *const ok[] = {"png", "jpg", "jpeg", "bmp", "tga"};
+    if (!dot || dot == name)
+        return 0;
+    for (int i = 0; i < 5; i++)
+        if (strcasecmp(dot + 1, ok[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Collects paths relative to root. Symlinked folders are not followed (no loops). */
+static sr_status list_dir(const char *root, const char *rel, int recursive, strvec *out,
+                          sr_error *err)
+{
+    char *dir = rel[0] ? join(root, rel) : strdup(root);
+    if (!dir)
+        return sr__err(err, SR_E_NOMEM, "out of memory");
+    DIR *d = opendir(dir);
+    if (!d) {
+        sr_status s = sr__err(err, SR_E_IO, "%s: %s", dir, strerror(errno));
+        free(dir);
+        return s;
+    }
+    sr_status s = SR_OK;
+    struct dirent *e;
+    while (!s && (e = readdir(d))) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        char *r = rel[0] ? join(rel, e->d_name) : strdup(e->d_name);
+        char *full = join(dir, e->d_name);
+        struct stat st;
+        int is_dir = full && lstat(full, &st) == 0 && S_ISDIR(st.st_mode);
+        free(full);
+        if (!r) {
+            s = sr__err(err, SR_E_NOMEM, "out of memory");
+        } else if (recursive && is_dir) {
+            s = list_dir(root, r, recursive, out, err);
+            free(r);
+        } else if (accepted_ext(e->d_name)) {
+            if (strvec_push(out, r))
+                s = sr__err(err, SR_E_NOMEM, "out of memory");
+        } else {
+            free(r);
+        }
+    }
+    closedir(d);
+    free(dir);
+    return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *output_path(const char *out_dir, const char *rel, sr_format fmt)
+{
+    const char *dot = strrchr(rel, '.');
+    size_t stem = dot ? (size_t)(dot - rel) : strlen(rel);
+    char *name = malloc(stem + 8);
+    if (!name)
+        return NULL;
+    memcpy(name, rel, stem);
+    snprintf(name + stem, 8, ".%s", sr_format_ext(fmt));
+    char *p = join(out_dir, name);
+    free(name);
+    return p;
+}
+
+typedef struct {
+    const char *path;
+    int idx;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    return c ? c : x->idx - y->idx;
+}
+
+/* Two inputs mapping to one output, or an output that is an existing input, stop the batch. */
+static sr_status check_collisions(const sr_batch_result *r, sr_error *err)
+{
+    named *v = malloc((size_t)r->nfiles * sizeof *v + 1);
+    if (!v)
+        return sr__err(err, SR_E_NOMEM, "out of memory");
+    for (int i = 0; i < r->nfiles; i++)
+        v[i] = (named){r->files[i].output, i};
+    qsort(v, (size_t)r->nfiles, sizeof *v, cmp_named);
+    sr_status s = SR_OK;
+    for (int i = 1; i < r->nfiles && !s; i++)
+        if (strcmp(v[i].path, v[i - 1].path) == 0)
+            s = sr__err(err, SR_E_INVALID, "%s and %s would both be written to %s",
+                        r->files[v[i - 1].idx].input, r->files[v[i].idx].input, v[i].path);
+    free(v);
+    for (int i = 0; i < r->nfiles && !s; i++) {
+        struct stat so, si;
+        if (stat(r->files[i].output, &so) != 0)
+            continue;
+        for (int j = 0; j < r->nfiles && !s; j++)
+            if (stat(r->files[j].input, &si) == 0 && si.st_dev == so.st_dev &&
+                si.st_ino == so.st_ino)
+                s = sr__err(err, SR_E_INVALID, "%s: output would overwrite the input %s",
+                            r->files[i].output, r->files[j].input);
+    }
+    return s;
+}
+
+static sr_status mkdir_parent(const char *path, sr_error *err)
+{
+    char buf[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return SR_OK;
+    size_t n = (size_t)(slash - path);
+    if (n == 0 || n >= sizeof buf)
+        return n == 0 ? SR_OK : sr__err(err, SR_E_INVALID, "%s: path too long", path);
+    memcpy(buf, path, n);
+    buf[n] = 0;
+    if (sr__mkdirs(buf))
+        return sr__err(err, SR_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
+    return SR_OK;
+}
+
+static void process_file(const sr_model *m, sr_net *const *nets, int nnets,
+                         const sr_batch_params *p, sr_file_result *f)
+{
+    double t0 = sr__now();
+    sr_image in = {0}, out = {0};
+    sr_error e;
+    sr_status s = sr_image_load(f->input, p->max_pixels, &in, &e);
+    if (!s) {
+        f->in_w = in.w;
+        f->in_h = in.h;
+        s = sr_upscale_image_with(m, nets, nnets, &in, &out, &e);
+    }
+    if (!s) {
+        f->out_w = out.w;
+        f->out_h = out.h;
+        s = mkdir_parent(f->output, &e);
+    }
+    if (!s)
+        s = sr_image_save(f->output, &out, p->format, p->quality, &e);
+    sr_image_free(&in);
+    sr_image_free(&out);
+    f->seconds = sr__now() - t0;
+    f->status = s ? SR_FILE_FAILED : SR_FILE_OK;
+    if (s) {
+        /* Every failure line names the input file, whichever stage failed. */
+        size_t n = strlen(f->input);
+        if (strncmp(e.msg, f->input, n) == 0 && e.msg[n] == ':')
+            snprintf(f->error, sizeof f->error, "%s", e.msg + n + 2);
+        else
+            snprintf(f->error, sizeof f->error, "%s", e.msg);
+    }
+}
+
+sr_batch_params sr_batch_default_params(void)
+{
+    return (sr_batch_params){.threads = 0,
+                             .tile = SR_DEFAULT_TILE,
+                             .format = SR_FMT_PNG,
+                             .quality = 95,
+                             .max_pixels = SR_DEFAULT_MAX_PIXELS};
+}
+
+static sr_status prepare(const sr_batch_params *p, sr_batch_result *res, sr_error *err)
+{
+    strvec rel = {0};
+    sr_status s = list_dir(p->in_dir, "", p->recursive, &rel, err);
+    if (!s && rel.n)
+        qsort(rel.v, (size_t)rel.n, sizeof *rel.v, cmp_str);
+    if (!s) {
+        res->files = calloc((size_t)rel.n + 1, sizeof *res->files);
+        if (!res->files)
+            s = sr__err(err, SR_E_NOMEM, "out of memory");
+    }
+    for (int i = 0; !s && i < rel.n; i++) {
+        sr_file_result *f = &res->files[i];
+        f->input = join(p->in_dir, rel.v[i]);
+        f->output = output_path(p->out_dir, rel.v[i], p->format);
+        res->nfiles = i + 1;
+        if (!f->input || !f->output)
+            s = sr__err(err, SR_E_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < rel.n; i++)
+        free(rel.v[i]);
+    free(rel.v);
+    if (!s)
+        s = check_collisions(res, err);
+    return s;
+}
+
+sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_result *res,
+                       sr_error *err)
+{
+    memset(res, 0, sizeof *res);
+    int T = p->threads > 0 ? p->threads : omp_get_max_threads();
+    res->threads = T;
+    sr_status s = prepare(p, res, err);
+    if (s)
+        return s;
+    int *todo = malloc(((size_t)res->nfiles + 1) * sizeof *todo), ntodo = 0;
+    if (!todo)
+        return sr__err(err, SR_E_NOMEM, "out of memory");
+    for (int i = 0; i < res->nfiles; i++) {
+        struct stat st;
+        if (!p->force && stat(res->files[i].output, &st) == 0)
+            res->files[i].status = SR_FILE_SKIPPED;
+        else
+            todo[ntodo++] = i;
+    }
+    if (ntodo > 0 && sr__mkdirs(p->out_dir) != 0) {
+        free(todo);
+        return sr__err(err, SR_E_IO, "%s: cannot create the output folder: %s", p->out_dir,
+                       strerror(errno));
+    }
+    /* Runners: one per thread that will ever run at once, created before any image is read. */
+    int nnets = ntodo > 0 ? T : 0;
+    sr_net **nets = calloc((size_t)nnets + 1, sizeof *nets);
+    if (!nets)
+        s = sr__err(err, SR_E_NOMEM, "out of memory");
+    for (int i = 0; !s && i < nnets; i++)
+        s = sr_net_create(m, p->tile, &nets[i], err);
+    int done = 0, failed = 0;
+    double t0 = sr__now();
+    if (!s && ntodo >= T && T > 1) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+        for (int k = 0; k < ntodo; k++) {
+            sr_file_result *f = &res->files[todo[k]];
+            process_file(m, &nets[omp_get_thread_num()], 1, p, f);
+            int d, fl = 0;
+#pragma omp atomic capture
+            d = ++done;
+            if (f->status == SR_FILE_FAILED) {
+#pragma omp atomic capture
+                fl = ++failed;
+            } else {
+#pragma omp atomic read
+                fl = failed;
+            }
+            if (p->on_file)
+                p->on_file(p->ctx, f, d, fl, ntodo);
+        }
+    } else if (!s) {
+        for (int k = 0; k < ntodo; k++) {
+            sr_file_result *f = &res->files[todo[k]];
+            process_file(m, nets, nnets, p, f);
+            done++;
+            failed += f->status == SR_FILE_FAILED;
+            if (p->on_file)
+                p->on_file(p->ctx, f, done, failed, ntodo);
+        }
+    }
+    res->seconds = sr__now() - t0;
+    for (int i = 0; nets && i < nnets; i++)
+        sr_net_free(nets[i]);
+    free(nets);
+    free(todo);
+    for (int i = 0; i < res->nfiles; i++) {
+        const sr_file_result *f = &res->files[i];
+        res->ok += f->status == SR_FILE_OK;
+        res->failed += f->status == SR_FILE_FAILED;
+        res->skipped += f->status == SR_FILE_SKIPPED;
+        if (f->status == SR_FILE_OK)
+            res->in_megapixels += (double)f->in_w * f->in_h / 1e6;
+    }
+    return s;
+}
+
+void sr_batch_result_free(sr_batch_result *res)
+{
+    if (!res)
+        return;
+    for (int i = 0; res->files && i < res->nfiles; i++) {
+        free(res->files[i].input);
+        free(res->files[i].output);
+    }
+    free(res->files);
+    memset(res, 0, sizeof *res);
+}

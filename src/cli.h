@@ -1,0 +1,32 @@
+/* cli.h - what the command modules of the srgan program share. Only main() chooses the exit
+ * code; commands return one of these. */
+#ifndef SR_CLI_H
+#define SR_CLI_H
+
+#include "srgan.h"
+
+enum { SR_EXIT_OK = 0, SR_EXIT_FAILED = 1, SR_EXIT_USAGE = 2 };
+
+int cmd_batch(int argc, char **argv);
+int cmd_upscale(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Loads --model NAME|PATH.param, or the embedded default for scale when name is NULL, and
+ * checks the model's scale against an explicit --scale (0: any). Prints the error. */
+int cli_load_model(const char *name, int scale, sr_model **out);
+/* Parses a whole positive integer in [lo, hi]; 0 on error. */
+int cli_int(const char *s, int lo, int hi, int *out);
+
+/* Progress line and per-file failure lines for a batch (progress.c). */
+typedef struct {
+    int show_progress; /* stderr is a terminal and not -q */
+    int verbose, quiet;
+    double t0;
+    long long last_ms; /* last progress print, updated atomically */
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, int quiet, int verbose);
+void cli_progress_on_file(void *ctx, const sr_file_result *r, int done, int failed, int total);
+void cli_progress_clear(cli_progress *p);
+
+#endif

@@ -1,0 +1,203 @@
+/* cmd_batch.c - `srgan batch IN_DIR OUT_DIR` and `srgan upscale IN OUT`: options, then the
+ * library's batch engine or single-image path. */
+#include "cli.h"
+#include "internal.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *pos[2];
+    int npos;
+    const char *model, *report;
+    int scale, threads, sequential, tile, quality, force, recursive, quiet, verbose;
+    int format_set;
+    sr_format format;
+    uint64_t max_pixels;
+} options;
+
+static const char *const option_help =
+    "  --scale 2|3|4        upscale factor (default 4; with --model, must match the model)\n"
+    "  --model NAME|FILE    embedded model name (see 'srgan models') or an ncnn .param file\n"
+    "  --threads N          worker threads (default: all cores, or OMP_NUM_THREADS)\n"
+    "  --sequential         one thread, one runner (not with --threads)\n"
+    "  --tile PX            largest tile side in input pixels (default 256; output is identical\n"
+    "                       for any value, memory per thread grows with it)\n"
+    "  --format FMT         png, jpg, bmp or tga (batch default png; upscale: OUT's extension)\n"
+    "  --quality Q          JPEG quality 1-100 (default 95)\n"
+    "  --force              overwrite existing outputs (default: skip them)\n"
+    "  --recursive          include subfolders, mirrored under OUT_DIR\n"
+    "  --max-pixels N       refuse inputs with more pixels (default 268435456)\n"
+    "  --report FILE.json   write a JSON report of the batch\n"
+    "  -q, --quiet          no progress or per-file lines (the summary stays)\n"
+    "  -v, --verbose        a line per finished file\n";
+
+/* Returns -1 to continue, or an exit code. */
+static int parse(int argc, char **argv, const char *cmd, const char *args, options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->quality = 95;
+    o->tile = SR_DEFAULT_TILE;
+    o->max_pixels = SR_DEFAULT_MAX_PIXELS;
+    int only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int ok = 1, takes = 0;
+        if (only_pos || a[0] != '-' || !a[1]) {
+            if (o->npos == 2) {
+                fprintf(stderr, "srgan %s: unexpected argument '%s'\n", cmd, a);
+                return SR_EXIT_USAGE;
+            }
+            o->pos[o->npos++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = 1;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("usage: srgan %s %s\n\noptions:\n%s", cmd, args, option_help);
+            return SR_EXIT_OK;
+        } else if (!strcmp(a, "--scale")) {
+            takes = 1, ok = cli_int(v, 1, 16, &o->scale);
+        } else if (!strcmp(a, "--model")) {
+            takes = 1, ok = v != NULL, o->model = v;
+        } else if (!strcmp(a, "--threads")) {
+            takes = 1, ok = cli_int(v, 1, 1024, &o->threads);
+        } else if (!strcmp(a, "--sequential")) {
+            o->sequential = 1;
+        } else if (!strcmp(a, "--tile")) {
+            takes = 1, ok = cli_int(v, 16, 8192, &o->tile);
+        } else if (!strcmp(a, "--format")) {
+            takes = 1, ok = v && sr_format_from_name(v, &o->format), o->format_set = 1;
+        } else if (!strcmp(a, "--quality")) {
+            takes = 1, ok = cli_int(v, 1, 100, &o->quality);
+        } else if (!strcmp(a, "--max-pixels")) {
+            int mp;
+            takes = 1, ok = cli_int(v, 1, 2000000000, &mp), o->max_pixels = (uint64_t)mp;
+        } else if (!strcmp(a, "--report")) {
+            takes = 1, ok = v != NULL, o->report = v;
+        } else if (!strcmp(a, "--force")) {
+            o->force = 1;
+        } else if (!strcmp(a, "--recursive")) {
+            o->recursive = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->quiet = 1;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose = 1;
+        } else {
+            fprintf(stderr, "srgan %s: unknown option '%s' (see --help)\n", cmd, a);
+            return SR_EXIT_USAGE;
+        }
+        if (!ok) {
+            fprintf(stderr, "srgan %s: bad or missing value for %s\n", cmd, a);
+            return SR_EXIT_USAGE;
+        }
+        i += takes;
+    }
+    if (o->npos != 2) {
+        fprintf(stderr, "usage: srgan %s %s (see --help)\n", cmd, args);
+        return SR_EXIT_USAGE;
+    }
+    if (o->sequential && o->threads) {
+        fprintf(stderr, "srgan %s: --threads and --sequential exclude each other\n", cmd);
+        return SR_EXIT_USAGE;
+    }
+    if (o->sequential)
+        o->threads = 1;
+    if (!o->threads)
+        o->threads = omp_get_max_threads();
+    return -1;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+    options o;
+    int rc = parse(argc, argv, "batch", "IN_DIR OUT_DIR [options]", &o);
+    if (rc >= 0)
+        return rc;
+    sr_model *m;
+    if ((rc = cli_load_model(o.model, o.scale, &m)))
+        return rc;
+    cli_progress prog;
+    cli_progress_init(&prog, o.quiet, o.verbose);
+    sr_batch_params p = sr_batch_default_params();
+    p.in_dir = o.pos[0];
+    p.out_dir = o.pos[1];
+    p.threads = o.threads;
+    p.tile = o.tile;
+    p.format = o.format_set ? o.format : SR_FMT_PNG;
+    p.quality = o.quality;
+    p.force = o.force;
+    p.recursive = o.recursive;
+    p.max_pixels = o.max_pixels;
+    p.on_file = cli_progress_on_file;
+    p.ctx = &prog;
+    sr_batch_result res;
+    sr_error err;
+    sr_status s = sr_batch_run(m, &p, &res, &err);
+    cli_progress_clear(&prog);
+    if (s) {
+        fprintf(stderr, "srgan: %s\n", err.msg);
+        rc = s == SR_E_INVALID ? SR_EXIT_USAGE : SR_EXIT_FAILED;
+    } else {
+        double sec = res.seconds > 0 ? res.seconds : 1e-9;
+        fprintf(stderr,
+                "srgan: %d ok, %d failed, %d skipped of %d in %.2f s (%.2f images/s, %.3f "
+                "MP/s in, %d threads, %s)\n",
+                res.ok, res.failed, res.skipped, res.nfiles, res.seconds,
+                (res.ok + res.failed) / sec, res.in_megapixels / sec, res.threads,
+                sr_model_name(m));
+        rc = res.failed ? SR_EXIT_FAILED : SR_EXIT_OK;
+        if (o.report && sr_batch_write_report(o.report, &res, m, &err)) {
+            fprintf(stderr, "srgan: cannot write the report: %s\n", err.msg);
+            rc = SR_EXIT_FAILED;
+        }
+    }
+    sr_batch_result_free(&res);
+    sr_model_free(m);
+    return rc;
+}
+
+int cmd_upscale(int argc, char **argv)
+{
+    options o;
+    int rc = parse(argc, argv, "upscale", "IN OUT [options]", &o);
+    if (rc >= 0)
+        return rc;
+    if (!o.format_set) {
+        const char *dot = strrchr(o.pos[1], '.');
+        if (!dot || !sr_format_from_name(dot + 1, &o.format)) {
+            fprintf(stderr, "srgan upscale: %s: unknown output extension (use --format)\n",
+                    o.pos[1]);
+            return SR_EXIT_USAGE;
+        }
+    }
+    sr_model *m;
+    if ((rc = cli_load_model(o.model, o.scale, &m)))
+        return rc;
+    sr_image in = {0}, out = {0};
+    sr_error err;
+    sr_upscale_params up = sr_upscale_default_params();
+    up.tile = o.tile;
+    up.nthreads = o.threads;
+    double t0 = sr__now();
+    sr_status s = sr_image_load(o.pos[0], o.max_pixels, &in, &err);
+    if (!s)
+        s = sr_upscale_image(m, &up, &in, &out, &err);
+    if (!s)
+        s = sr_image_save(o.pos[1], &out, o.format, o.quality, &err);
+    if (s) {
+        size_t n = strlen(o.pos[0]);
+        int named = !strncmp(err.msg, o.pos[0], n) || !strncmp(err.msg, o.pos[1], strlen(o.pos[1]));
+        fprintf(stderr, "srgan: %s%s%s\n", named ? "" : o.pos[0], named ? "" : ": ", err.msg);
+        rc = SR_EXIT_FAILED;
+    } else if (!o.quiet) {
+        fprintf(stderr, "srgan: %s -> %s (%dx%d -> %dx%d, %.2f s, %d threads, %s)\n", o.pos[0],
+                o.pos[1], in.w, in.h, out.w, out.h, sr__now() - t0, o.threads, sr_model_name(m));
+    }
+    sr_image_free(&in);
+    sr_image_free(&out);
+    sr_model_free(m);
+    return rc;
+}

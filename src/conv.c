@@ -1,0 +1,169 @@
+/* conv.c - convolution: weight packing, the zero-padded input copy, kernel dispatch, and the
+ * plain reference the fast kernels are tested against.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static const sr__conv_kernel *kernel_by_name(const char *name)
+{
+    if (strcmp(name, "generic") == 0)
+        return &sr__conv_kernel_generic;
+#ifdef SR_HAVE_X86_KERNELS
+    if (strcmp(name, "avx2") == 0 && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma"))
+        return &sr__conv_kernel_avx2;
+    if (strcmp(name, "avx512") == 0 && __builtin_cpu_supports("avx512f"))
+        return &sr__conv_kernel_avx512;
+#endif
+    return NULL;
+}
+
+const sr__conv_kernel *sr__conv_kernel_select(void)
+{
+    const char *force = getenv("SR_KERNEL");
+    const sr__conv_kernel *k = force ? kernel_by_name(force) : NULL;
+    if (k)
+        return k;
+    static const char *const best_first[] = {"avx512", "avx2", "generic"};
+    for (int i = 0; i < 3; i++)
+        if ((k = kernel_by_name(best_first[i])))
+            return k;
+    return &sr__conv_kernel_generic;
+}
+
+const char *sr_kernel_path(void)
+{
+    return sr__conv_kernel_select()->name;
+}
+
+/* packed = [block][ci][ky][kx][cob] weights, then nb*cob biases, then nb*cob PReLU slopes, with
+ * zeros for the output channels past cout in the last block. */
+sr_status sr__conv_pack(sr__conv *c, sr_error *err)
+{
+    const sr__conv_kernel *k = sr__conv_kernel_select();
+    int cob = k->cob, nb = (c->cout + cob - 1) / cob;
+    size_t taps = (size_t)c->cin * c->kh * c->kw;
+    size_t n = (size_t)nb * cob * (taps + 2);
+    free(c->packed);
+    c->packed = sr__aligned_alloc(n * sizeof(float));
+    if (!c->packed)
+        return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing weights");
+    c->kern = k;
+    float *bias = c->packed + (size_t)nb * taps * cob, *slope = bias + (size_t)nb * cob;
+    for (int co = 0; co < c->cout; co++) {
+        int b = co / cob, j = co % cob;
+        for (size_t t = 0; t < taps; t++)
+            c->packed[((size_t)b * taps + t) * cob + j] = c->weight[(size_t)co * taps + t];
+        bias[co] = c->bias[co];
+        slope[co] = c->slope ? c->slope[co] : 0.f;
+    }
+    return SR_OK;
+}
+
+/* Geometry of the padded copy: ph rows of rs floats per input channel. */
+static void pad_geometry(const sr__conv *c, int ow, int oh, int *rs, int *ph)
+{
+    int xb = c->kern ? c->kern->xb : 1;
+    int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
+    int w1 = ((ow + xb - 1) / xb) * xb + ew - 1; /* every vector load of stride 1 in bounds */
+    int w2 = (ow - 1) * c->sw + ew;
+    int w = w1 > w2 ? w1 : w2;
+    *rs = (w + 15) / 16 * 16;
+    *ph = (oh - 1) * c->sh + eh;
+}
+
+size_t sr__conv_workspace(const sr__conv *c, int ow, int oh)
+{
+    int rs, ph;
+    pad_geometry(c, ow, oh, &rs, &ph);
+    return (size_t)c->cin * ph * rs;
+}
+
+static void apply_act(const sr__conv *c, int co, float *v, size_t n)
+{
+    float a = c->act == SR_ACT_PRELU ? c->slope[co] : c->act_a;
+    for (size_t i = 0; i < n; i++) {
+        float x = v[i];
+        switch (c->act) {
+        case SR_ACT_RELU: x = x > 0.f ? x : 0.f; break;
+        case SR_ACT_LEAKY: case SR_ACT_PRELU: x = (x > 0.f ? x : 0.f) + a * (x < 0.f ? x : 0.f); break;
+        case SR_ACT_CLIP: x = x < c->act_a ? c->act_a : x > c->act_b ? c->act_b : x; break;
+        case SR_ACT_SIGMOID: x = 1.f / (1.f + expf(-x)); break;
+        }
+        v[i] = x;
+    }
+}
+
+/* Strided convolution straight from the padded copy; same summation order as the kernels. */
+static void conv_strided(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow,
+                         int oh)
+{
+    size_t taps = (size_t)c->cin * c->kh * c->kw;
+    for (int co = 0; co < c->cout; co++) {
+        const float *w0 = c->weight + (size_t)co * taps;
+        float *o = out + (size_t)co * oh * ow;
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) {
+                float acc = c->bias[co];
+                const float *w = w0;
+                for (int ci = 0; ci < c->cin; ci++)
+                    for (int ky = 0; ky < c->kh; ky++) {
+                        const float *row =
+                            pad + ((size_t)ci * ph + oy * c->sh + ky * c->dh) * rs + ox * c->sw;
+                        for (int kx = 0; kx < c->kw; kx++)
+                            acc = *w++ * row[kx * c->dw] + acc;
+                    }
+                o[(size_t)oy * ow + ox] = acc;
+            }
+        apply_act(c, co, o, (size_t)oh * ow);
+    }
+}
+
+void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
+                      float *ws)
+{
+    int rs, ph;
+    pad_geometry(c, ow, oh, &rs, &ph);
+    /* Zero-padded copy: borders are real zeros, so edge pixels run the same code as the rest. */
+    memset(ws, 0, (size_t)c->cin * ph * rs * sizeof(float));
+    int cw = w < rs - c->pl ? w : rs - c->pl;
+    int chh = h < ph - c->pt ? h : ph - c->pt;
+    for (int ci = 0; ci < c->cin; ci++)
+        for (int y = 0; y < chh; y++)
+            memcpy(ws + ((size_t)ci * ph + y + c->pt) * rs + c->pl, in + ((size_t)ci * h + y) * w,
+                   (size_t)cw * sizeof(float));
+    if (c->sw == 1 && c->sh == 1 && c->kern) {
+        c->kern->run(c, ws, rs, ph, out, ow, oh);
+        if (c->act == SR_ACT_SIGMOID)
+            for (int co = 0; co < c->cout; co++)
+                apply_act(c, co, out + (size_t)co * oh * ow, (size_t)oh * ow);
+    } else {
+        conv_strided(c, ws, rs, ph, out, ow, oh);
+    }
+}
+
+void sr__conv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                        int oh)
+{
+    for (int co = 0; co < c->cout; co++)
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) {
+                double acc = c->bias[co];
+                for (int ci = 0; ci < c->cin; ci++)
+                    for (int ky = 0; ky < c->kh; ky++)
+                        for (int kx = 0; kx < c->kw; kx++) {
+                            int y = oy * c->sh + ky * c->dh - c->pt;
+                            int x = ox * c->sw + kx * c->dw - c->pl;
+                            if (y < 0 || y >= h || x < 0 || x >= w)
+                                continue;
+                            acc += (double)c->weight[(((size_t)co * c->cin + ci) * c->kh + ky) *
+                                                         c->kw + kx] *
+                                   in[((size_t)ci * h + y) * w + x];
+                        }
+                float v = (float)acc;
+                apply_act(c, co, &v, 1);
+                out[((size_t)co * oh + oy) * ow + ox] = v;
+            }
+}

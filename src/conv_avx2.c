@@ -1,0 +1,28 @@
+/* conv_avx2.c - the micro-kernel for AVX2 + FMA (built with -mavx2 -mfma). */
+#include "internal.h"
+
+#include <immintrin.h>
+
+#define KNAME sr__conv_kernel_avx2
+#define KERNEL_NAME "avx2"
+#define VW 8
+#define VT __m256
+#define COB 4
+#define NX 3
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VSET1(x) _mm256_set1_ps(x)
+#define VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define VMAX(a, b) _mm256_max_ps(a, b)
+#define VMIN(a, b) _mm256_min_ps(a, b)
+#define VADD(a, b) _mm256_add_ps(a, b)
+#define VMUL(a, b) _mm256_mul_ps(a, b)
+#define VSTORE(p, v) _mm256_storeu_ps(p, v)
+
+static inline void store_n(float *p, __m256 v, int n)
+{
+    __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx), v);
+}
+#define VSTORE_N(p, v, n) store_n(p, v, n)
+
+#include "conv_kernel.inc"

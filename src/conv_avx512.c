@@ -1,0 +1,22 @@
+/* conv_avx512.c - the micro-kernel for AVX-512F (built with -mavx512f -mfma). */
+#include "internal.h"
+
+#include <immintrin.h>
+
+#define KNAME sr__conv_kernel_avx512
+#define KERNEL_NAME "avx512"
+#define VW 16
+#define VT __m512
+#define COB 8
+#define NX 3
+#define VLOAD(p) _mm512_loadu_ps(p)
+#define VSET1(x) _mm512_set1_ps(x)
+#define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define VMAX(a, b) _mm512_max_ps(a, b)
+#define VMIN(a, b) _mm512_min_ps(a, b)
+#define VADD(a, b) _mm512_add_ps(a, b)
+#define VMUL(a, b) _mm512_mul_ps(a, b)
+#define VSTORE(p, v) _mm512_storeu_ps(p, v)
+#define VSTORE_N(p, v, n) _mm512_mask_storeu_ps(p, (__mmask16)((1u << (n)) - 1u), v)
+
+#include "conv_kernel.inc"

@@ -1,0 +1,177 @@
+/* image.c - decoding and encoding. Every stb call in srgan lives in this file, and only the
+ * decoders srgan accepts are compiled in (smaller attack surface than a build of every format).
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <strings.h>
+
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_TGA
+#define STBI_NO_STDIO
+#define STBI_NO_LINEAR
+#define STBI_NO_HDR
+#define STBI_NO_FAILURE_STRINGS_IF_UNUSED
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#define STBI_WRITE_NO_STDIO
+/* stb declares static functions it never defines in this configuration; the warning comes at
+ * the end of the file, so it stays off for the whole file. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+
+/* Encoded input larger than this is refused before reading (a 16k x 16k RGBA BMP is 1 GiB). */
+#define SR_MAX_FILE_BYTES ((size_t)2 << 30)
+
+sr_status sr_image_alloc(sr_image *img, int w, int h, int c, sr_error *err)
+{
+    size_t n;
+    memset(img, 0, sizeof *img);
+    if (w < 1 || h < 1 || c < 1 || c > 4 || !sr__mul3_size((size_t)w, (size_t)h, (size_t)c, &n))
+        return sr__err(err, SR_E_INVALID, "image: bad size %dx%dx%d", w, h, c);
+    img->data = malloc(n);
+    if (!img->data)
+        return sr__err(err, SR_E_NOMEM, "image: out of memory for %dx%dx%d", w, h, c);
+    img->w = w;
+    img->h = h;
+    img->c = c;
+    return SR_OK;
+}
+
+void sr_image_free(sr_image *img)
+{
+    if (!img)
+        return;
+    free(img->data);
+    memset(img, 0, sizeof *img);
+}
+
+sr_status sr_image_load(const char *path, uint64_t max_pixels, sr_image *out, sr_error *err)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t *buf;
+    size_t len;
+    sr_status s = sr__read_file(path, SR_MAX_FILE_BYTES, &buf, &len, err);
+    if (s)
+        return s;
+    if (len == 0) {
+        free(buf);
+        return sr__err(err, SR_E_FORMAT, "%s: empty file", path);
+    }
+    if (len > INT32_MAX) {
+        free(buf);
+        return sr__err(err, SR_E_LIMIT, "%s: file too large", path);
+    }
+    int w, h, c;
+    /* Header first: the pixel limit is enforced before the decoder allocates anything. */
+    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c)) {
+        s = sr__err(err, SR_E_FORMAT, "%s: not a readable PNG, JPEG, BMP or TGA (%s)", path,
+                    stbi_failure_reason());
+        free(buf);
+        return s;
+    }
+    if ((uint64_t)w * (uint64_t)h > max_pixels) {
+        free(buf);
+        return sr__err(err, SR_E_LIMIT, "%s: %dx%d pixels exceeds the limit of %llu (--max-pixels)",
+                       path, w, h, (unsigned long long)max_pixels);
+    }
+    uint8_t *px = stbi_load_from_memory(buf, (int)len, &w, &h, &c, 0);
+    free(buf);
+    if (!px)
+        return sr__err(err, SR_E_FORMAT, "%s: corrupt or truncated image (decoder: %s)", path,
+                       stbi_failure_reason());
+    out->w = w;
+    out->h = h;
+    out->c = c;
+    out->data = px; /* stb allocates with malloc: sr_image_free's free() matches */
+    return SR_OK;
+}
+
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+    int failed;
+} membuf;
+
+static void membuf_write(void *ctx, void *data, int size)
+{
+    membuf *m = ctx;
+    if (m->failed || size <= 0)
+        return;
+    if (m->len + (size_t)size > m->cap) {
+        size_t cap = m->cap ? m->cap : 1 << 16;
+        while (cap < m->len + (size_t)size)
+            cap *= 2;
+        uint8_t *p = realloc(m->data, cap);
+        if (!p) {
+            m->failed = 1;
+            return;
+        }
+        m->data = p;
+        m->cap = cap;
+    }
+    memcpy(m->data + m->len, data, (size_t)size);
+    m->len += (size_t)size;
+}
+
+sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
+                        sr_error *err)
+{
+    membuf mb = {0};
+    int ok = 0;
+    switch (fmt) {
+    case SR_FMT_PNG:
+        ok = stbi_write_png_to_func(membuf_write, &mb, img->w, img->h, img->c, img->data,
+                                    img->w * img->c);
+        break;
+    case SR_FMT_JPG:
+        ok = stbi_write_jpg_to_func(membuf_write, &mb, img->w, img->h, img->c, img->data,
+                                    quality < 1 ? 1 : quality > 100 ? 100 : quality);
+        break;
+    case SR_FMT_BMP:
+        ok = stbi_write_bmp_to_func(membuf_write, &mb, img->w, img->h, img->c, img->data);
+        break;
+    case SR_FMT_TGA:
+        ok = stbi_write_tga_to_func(membuf_write, &mb, img->w, img->h, img->c, img->data);
+        break;
+    }
+    sr_status s;
+    if (!ok || mb.failed)
+        s = sr__err(err, mb.failed ? SR_E_NOMEM : SR_E_IO, "%s: cannot encode %s", path,
+                    sr_format_ext(fmt));
+    else
+        s = sr__write_atomic(path, mb.data, mb.len, err);
+    free(mb.data);
+    return s;
+}
+
+static const char *const ext_names[] = {"png", "jpg", "bmp", "tga"};
+
+int sr_format_from_name(const char *name, sr_format *out)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(name, ext_names[i]) == 0) {
+            *out = (sr_format)i;
+            return 1;
+        }
+    if (strcasecmp(name, "jpeg") == 0) {
+        *out = SR_FMT_JPG;
+        return 1;
+    }
+    return 0;
+}
+
+const char *sr_format_ext(sr_format fmt)
+{
+    return (unsigned)fmt < 4 ? ext_names[fmt] : "?";
+}

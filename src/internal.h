@@ -1,0 +1,207 @@
+/* internal.h - what the modules of srgan share and the public header does not show. */
+#ifndef SR_INTERNAL_H
+#define SR_INTERNAL_H
+
+#include "srgan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define SR_ASSERT(x)                                                                               \
+    do {                                                                                           \
+        if (!(x)) {                                                                                \
+            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #x);              \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+/* Formats "fmt..." into err (if non-NULL) and returns s, so callers can `return sr__err(...)`. */
+sr_status sr__err(sr_error *err, sr_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Overflow-checked size arithmetic: returns 0 and leaves *out untouched on overflow. */
+int sr__mul_size(size_t a, size_t b, size_t *out);
+int sr__mul3_size(size_t a, size_t b, size_t c, size_t *out);
+
+void *sr__aligned_alloc(size_t bytes); /* 64-byte aligned, zeroed; free with free() */
+double sr__now(void);                  /* monotonic seconds */
+
+/* ---- .param parsing (param.c) ---- */
+
+#define SR_MAX_KEYS 32 /* ncnn parameter ids 0..31 */
+#define SR_MAX_IO 8    /* inputs or outputs of one layer */
+#define SR_NAME_LEN 64
+
+typedef struct {
+    int set;     /* 1 when present in the file */
+    int is_arr;  /* an array value (negative key -23300-k) */
+    int is_flt;  /* scalar written with '.', 'e' or 'E' */
+    int i;
+    float f;
+    int n;       /* array length */
+    float *arr;  /* array values, owned */
+} sr__pval;
+
+typedef struct {
+    char type[SR_NAME_LEN], name[SR_NAME_LEN];
+    int line; /* 1-based line in the .param text */
+    int n_in, n_out;
+    int in[SR_MAX_IO], out[SR_MAX_IO]; /* blob indices */
+    sr__pval p[SR_MAX_KEYS];
+} sr__player;
+
+typedef struct {
+    sr__player *layers;
+    int nlayers, cap; /* cap: allocated layers (partially parsed ones hold arrays too) */
+    char (*blobs)[SR_NAME_LEN];
+    int nblobs;
+} sr__param;
+
+sr_status sr__param_parse(const char *text, size_t len, sr__param *out, sr_error *err);
+void sr__param_free(sr__param *p);
+int sr__pget_int(const sr__player *l, int key, int def);
+float sr__pget_float(const sr__player *l, int key, float def);
+
+/* ---- layers (layers.c, conv.c) ---- */
+
+enum {
+    SR_L_INPUT,
+    SR_L_SPLIT,
+    SR_L_CONV,
+    SR_L_PRELU,
+    SR_L_RELU,
+    SR_L_PIXELSHUFFLE,
+    SR_L_INTERP,
+    SR_L_BINARYOP,
+    SR_L_ELTWISE,
+    SR_L_CONCAT,
+    SR_L_COUNT
+};
+
+/* Activations applied in a convolution's store. */
+enum { SR_ACT_NONE = 0, SR_ACT_RELU, SR_ACT_LEAKY, SR_ACT_CLIP, SR_ACT_SIGMOID, SR_ACT_PRELU };
+
+typedef struct sr__conv_kernel sr__conv_kernel;
+
+typedef struct {
+    int cin, cout, kw, kh, dw, dh, sw, sh, pl, pr, pt, pb;
+    int act;
+    float act_a, act_b;  /* leaky slope, or clip min/max */
+    float *slope;        /* per-output-channel PReLU slopes (SR_ACT_PRELU), owned */
+    float *weight;       /* cout x cin x kh x kw, as in the file, owned */
+    float *bias;         /* cout, zeros when the file has none, owned */
+    float *packed;       /* weight in the micro-kernel's layout, owned */
+    const sr__conv_kernel *kern; /* the kernel `packed` was laid out for */
+} sr__conv;
+
+typedef struct {
+    int c, h, w;
+} sr__shape;
+
+/* Exact rational number, for blob scales relative to the network input. */
+typedef struct {
+    long num, den;
+} sr__ratio;
+
+typedef struct sr__layer {
+    int type;
+    char name[SR_NAME_LEN];
+    int line;
+    int n_in, n_out;
+    int in[SR_MAX_IO], out[SR_MAX_IO];
+    int iparam[8];     /* type-specific integer parameters, see layers.c */
+    float fparam[4];   /* type-specific float parameters */
+    float *data;       /* type-specific weights (PReLU slopes, ...), owned */
+    int ndata;
+    sr__ratio ratio;   /* Interp: exact output/input scale */
+    sr__conv conv;     /* SR_L_CONV only */
+} sr__layer;
+
+/* Per-type behaviour: the table that adding a layer type extends. */
+typedef struct {
+    const char *name;
+    /* Parses and checks parameters, reads weights from *bin; channels of inputs known. */
+    sr_status (*load)(sr__layer *l, const sr__player *pl, const sr__shape *in, const uint8_t **bin,
+                      size_t *bin_left, sr_error *err);
+    /* Output shapes from input shapes; -1 on an impossible shape. */
+    int (*shape)(const sr__layer *l, const sr__shape *in, sr__shape *out);
+    /* Workspace floats needed for these input shapes. */
+    size_t (*workspace)(const sr__layer *l, const sr__shape *in, const sr__shape *out);
+    void (*forward)(const sr__layer *l, const float *const *in, const sr__shape *ins,
+                    float *const *out, const sr__shape *outs, float *ws);
+    const int *keys; /* the parameter ids this implementation understands, -1 terminated */
+} sr__layer_ops;
+
+const sr__layer_ops *sr__layer_find(const char *type);
+const sr__layer_ops *sr__layer_ops_of(int type);
+
+/* Reads n floats; tagged = 1 for ncnn's "type 0" arrays (4-byte fp16/fp32 tag first). */
+sr_status sr__read_floats(const uint8_t **bin, size_t *left, size_t n, int tagged, float *dst,
+                          const char *what, sr_error *err);
+float sr__half_to_float(uint16_t h);
+
+/* Taps of a 1-D resize from n to outn samples at output position d (ncnn's half-pixel mapping,
+ * edges replicated): type 2 linear (2 taps), 3 Keys cubic a=-0.75 (4 taps). Exact integer
+ * phase, so the weights depend only on d's phase, not on where a tile starts. (resize.c) */
+void sr__interp_taps(int type, int d, int n, int outn, int *idx, float *wt);
+
+/* ---- convolution (conv.c) ---- */
+
+sr_status sr__conv_pack(sr__conv *c, sr_error *err);
+size_t sr__conv_workspace(const sr__conv *c, int ow, int oh);
+void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
+                      float *ws);
+/* Plain reference convolution, for tests and for shapes the fast kernels do not take. */
+void sr__conv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                        int oh);
+
+/* Kernel paths (conv_avx512.c, conv_avx2.c, conv_generic.c share conv_kernel.inc). */
+struct sr__conv_kernel {
+    const char *name;
+    int cob; /* output channels per block */
+    int xb;  /* output pixels per block along a row */
+    void (*run)(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow, int oh);
+};
+const sr__conv_kernel *sr__conv_kernel_select(void);
+extern const sr__conv_kernel sr__conv_kernel_generic;
+#ifdef SR_HAVE_X86_KERNELS
+extern const sr__conv_kernel sr__conv_kernel_avx2;
+extern const sr__conv_kernel sr__conv_kernel_avx512;
+#endif
+
+/* ---- models (model.c) ---- */
+
+struct sr_model {
+    char name[128];
+    sr__layer *layers;
+    int nlayers;
+    int nblobs;
+    int *blob_c;          /* channels of each blob */
+    sr__ratio *blob_scale; /* spatial size of each blob relative to the input */
+    int input_blob, output_blob;
+    int scale, halo, align, prepad;
+    size_t weight_bytes;
+};
+
+/* Shapes of every blob for an input of w x h; returns -1 if some layer rejects the size. */
+int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes);
+
+/* ---- runner (net.c) ---- */
+
+/* Runs the network on in (3 x h x w planar, values in [0,1]); *out points into the runner and
+ * stays valid until the next call. */
+sr_status sr__net_forward(sr_net *n, int w, int h, const float **out, sr__shape *oshape,
+                          sr_error *err);
+float *sr__net_input(sr_net *n); /* where the caller writes the 3 x h x w input */
+
+/* ---- files (fsutil.c) ---- */
+
+/* Reads a whole regular file; refuses files above max_bytes. */
+sr_status sr__read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
+                        sr_error *err);
+/* Writes data to a temporary file beside path, then renames it over path. */
+sr_status sr__write_atomic(const char *path, const void *data, size_t len, sr_error *err);
+int sr__mkdirs(const char *dir); /* mkdir -p; 0 on success */
+
+#endif

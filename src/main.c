@@ -1,0 +1,122 @@
+/* main.c - the srgan program: a table of commands. Only this file decides exit codes and prints
+ * usage; the commands live in cmd_*.c. */
+#include "cli.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int cmd_models(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+typedef struct {
+    const char *name, *args, *help;
+    int (*run)(int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {"batch", "IN_DIR OUT_DIR [options]", "upscale every image in a folder", cmd_batch},
+    {"upscale", "IN OUT [options]", "upscale one image", cmd_upscale},
+    {"models", "", "list the embedded models", cmd_models},
+    {"parallel-benchmark", "[options]", "measure thread scaling of the batch path", cmd_bench},
+    {"version", "", "print the version and the convolution kernel in use", cmd_version},
+};
+#define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: srgan COMMAND [ARGS]\n\ncommands:\n");
+    for (int i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-19s %s\n  %-19s   %s %s\n", commands[i].name, commands[i].help, "",
+                commands[i].name, commands[i].args);
+    fprintf(f, "\n'srgan COMMAND --help' lists a command's options; see docs/cli.md.\n");
+}
+
+int cli_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (!s || errno || end == s || *end || v < lo || v > hi)
+        return 0;
+    *out = (int)v;
+    return 1;
+}
+
+int cli_load_model(const char *name, int scale, sr_model **out)
+{
+    sr_error err;
+    sr_status s;
+    const char *chosen = name;
+    if (!chosen) {
+        chosen = sr_embedded_default(scale ? scale : 4);
+        if (!chosen) {
+            fprintf(stderr, "srgan: no embedded model for --scale %d\n", scale);
+            return SR_EXIT_USAGE;
+        }
+    }
+    size_t n = strlen(chosen);
+    if (n > 6 && strcmp(chosen + n - 6, ".param") == 0)
+        s = sr_model_load_files(chosen, NULL, out, &err);
+    else
+        s = sr_model_load_embedded(chosen, out, &err);
+    if (s) {
+        fprintf(stderr, "srgan: cannot use model: %s\n", err.msg);
+        return SR_EXIT_USAGE;
+    }
+    if (scale && sr_model_scale(*out) != scale) {
+        fprintf(stderr, "srgan: model %s upscales x%d, not x%d (drop --scale or pick a x%d model)\n",
+                sr_model_name(*out), sr_model_scale(*out), scale, scale);
+        sr_model_free(*out);
+        *out = NULL;
+        return SR_EXIT_USAGE;
+    }
+    return SR_EXIT_OK;
+}
+
+static int cmd_models(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "usage: srgan models\n");
+        return SR_EXIT_USAGE;
+    }
+    sr_embedded_model e;
+    printf("%-26s %-5s %-9s %-13s %s\n", "name", "scale", "size", "licence", "origin");
+    for (int i = 0; sr_embedded_get(i, &e); i++)
+        printf("%-26s x%-4d %6.2f MB %-13s %s%s\n", e.name, e.scale,
+               (e.bin_len + e.param_len) / 1e6, e.licence, e.origin,
+               !strcmp(sr_embedded_default(e.scale), e.name) ? " [default]" : "");
+    printf("\nThe x2 and x3 variants share the x4 weights (stored once) and end with a bicubic\n"
+           "downscale, as Real-ESRGAN ships them. Any ncnn model of the compact Real-ESRGAN family\n"
+           "runs from its files: srgan batch in/ out/ --model path/to/NAME.param (NAME.bin beside it).\n");
+    return SR_EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("srgan %s (convolution kernels: %s)\n", SR_VERSION, sr_kernel_path());
+    return SR_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return SR_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return SR_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+        return cmd_version(argc - 1, argv + 1);
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "srgan: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return SR_EXIT_USAGE;
+}

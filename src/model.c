@@ -1,0 +1,493 @@
+/* model.c - loading an ncnn model: validate the graph, read the weights, fuse activations into
+ * convolutions, pack weights for the kernels, and derive what tiling needs (scale, receptive
+ * field, alignment). After sr_model_load_* returns, the model is never written again.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define SR_MAX_PARAM_BYTES (16u << 20)
+#define SR_MAX_BIN_BYTES ((size_t)4 << 30)
+#define SR_REALESRGAN_PREPAD 10 /* realesrgan-ncnn-vulkan's reflect padding, see docs */
+
+/* ---- .bin arrays ---- */
+
+float sr__half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 31, man = h & 1023, bits;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else { /* subnormal: renormalise */
+            int e = -1;
+            do {
+                e++;
+                man <<= 1;
+            } while (!(man & 1024));
+            bits = sign | (uint32_t)(127 - 15 - e) << 23 | (man & 1023) << 13;
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | man << 13;
+    } else {
+        bits = sign | (exp + 127 - 15) << 23 | man << 13;
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+sr_status sr__read_floats(const uint8_t **bin, size_t *left, size_t n, int tagged, float *dst,
+                          const char *what, sr_error *err)
+{
+    uint32_t tag = 0;
+    if (tagged) {
+        if (*left < 4)
+            return sr__err(err, SR_E_FORMAT, "bin: truncated at the weights of layer %s", what);
+        memcpy(&tag, *bin, 4);
+        *bin += 4;
+        *left -= 4;
+    }
+    if (tag == 0x01306B47u) { /* fp16, padded to 4 bytes */
+        size_t bytes = (n * 2 + 3) / 4 * 4;
+        if (*left < bytes)
+            return sr__err(err, SR_E_FORMAT, "bin: truncated in the fp16 weights of layer %s "
+                           "(%zu bytes needed, %zu left)", what, bytes, *left);
+        for (size_t i = 0; i < n; i++) {
+            uint16_t h;
+            memcpy(&h, *bin + 2 * i, 2);
+            dst[i] = sr__half_to_float(h);
+        }
+        *bin += bytes;
+        *left -= bytes;
+        return SR_OK;
+    }
+    if (tag != 0)
+        return sr__err(err, SR_E_UNSUPPORTED,
+                       "bin: layer %s: weight storage tag 0x%08x (only fp32 and fp16 are supported)",
+                       what, tag);
+    if (n > *left / 4)
+        return sr__err(err, SR_E_FORMAT, "bin: truncated in the weights of layer %s "
+                       "(%zu bytes needed, %zu left)", what, n * 4, *left);
+    memcpy(dst, *bin, n * 4);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(dst[i]))
+            return sr__err(err, SR_E_FORMAT, "bin: layer %s: non-finite weight", what);
+    *bin += n * 4;
+    *left -= n * 4;
+    return SR_OK;
+}
+
+/* ---- graph helpers ---- */
+
+static long gcd(long a, long b)
+{
+    while (b) {
+        long t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static sr__ratio ratio_mul(sr__ratio a, long num, long den)
+{
+    sr__ratio r = {a.num * num, a.den * den};
+    long g = gcd(r.num, r.den);
+    r.num /= g;
+    r.den /= g;
+    return r;
+}
+
+static void layer_free(sr__layer *l)
+{
+    free(l->data);
+    free(l->conv.slope);
+    free(l->conv.weight);
+    free(l->conv.bias);
+    free(l->conv.packed);
+}
+
+void sr_model_free(sr_model *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < m->nlayers; i++)
+        layer_free(&m->layers[i]);
+    free(m->layers);
+    free(m->blob_c);
+    free(m->blob_scale);
+    free(m);
+}
+
+static int keys_supported(const sr__layer_ops *ops, const sr__player *pl, int *bad)
+{
+    for (int k = 0; k < SR_MAX_KEYS; k++) {
+        if (!pl->p[k].set)
+            continue;
+        int ok = 0;
+        for (const int *x = ops->keys; *x >= 0; x++)
+            ok |= *x == k;
+        if (!ok) {
+            *bad = k;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Builds layers from the parsed graph, reading weights in file order. */
+static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *bin, size_t bin_len,
+                              sr_error *err)
+{
+    const uint8_t *cur = bin;
+    size_t left = bin_len;
+    int ninput = 0;
+    for (int i = 0; i < pp->nlayers; i++) {
+        const sr__player *pl = &pp->layers[i];
+        sr__layer *l = &m->layers[i];
+        const sr__layer_ops *ops = sr__layer_find(pl->type);
+        if (!ops)
+            return sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: type %s is not supported",
+                           pl->line, pl->name, pl->type);
+        int bad;
+        if (!keys_supported(ops, pl, &bad))
+            return sr__err(err, SR_E_UNSUPPORTED,
+                           "line %d: layer %s (%s): parameter %d is not supported", pl->line,
+                           pl->name, pl->type, bad);
+        l->type = (int)(ops - sr__layer_ops_of(0));
+        memcpy(l->name, pl->name, sizeof l->name);
+        l->line = pl->line;
+        l->n_in = pl->n_in;
+        l->n_out = pl->n_out;
+        memcpy(l->in, pl->in, sizeof l->in);
+        memcpy(l->out, pl->out, sizeof l->out);
+        ninput += l->type == SR_L_INPUT;
+        sr__shape in[SR_MAX_IO], out[SR_MAX_IO];
+        for (int k = 0; k < l->n_in; k++)
+            in[k] = (sr__shape){m->blob_c[l->in[k]], 64, 64};
+        if (l->type == SR_L_INPUT)
+            in[0] = (sr__shape){3, 64, 64};
+        sr_status s = ops->load(l, pl, in, &cur, &left, err);
+        if (s)
+            return s;
+        /* Output channels: shape() at a nominal size; spatial sizes are checked later. */
+        if (ops->shape(l, in, out))
+            return sr__err(err, SR_E_FORMAT, "line %d: layer %s: inputs of incompatible shapes",
+                           l->line, l->name);
+        for (int k = 0; k < l->n_out; k++)
+            m->blob_c[l->out[k]] = out[k].c;
+        m->weight_bytes += l->type == SR_L_CONV
+                               ? ((size_t)l->conv.cout * l->conv.cin * l->conv.kh * l->conv.kw +
+                                  l->conv.cout) * sizeof(float)
+                               : (size_t)l->ndata * sizeof(float);
+    }
+    if (left)
+        return sr__err(err, SR_E_FORMAT, "bin: %zu bytes left over after the last layer's weights "
+                       "(.bin does not match .param)", left);
+    if (ninput != 1)
+        return sr__err(err, SR_E_FORMAT, "param: %d Input layers (need exactly 1)", ninput);
+    return SR_OK;
+}
+
+/* Folds a PReLU/ReLU that is the only consumer of a convolution's output into its store. */
+static sr_status fuse_activations(sr_model *m, int *consumers, sr_error *err)
+{
+    int n = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        sr__layer *l = &m->layers[i];
+        sr__layer *prev = n ? &m->layers[n - 1] : NULL;
+        int fusable = prev && prev->type == SR_L_CONV && prev->conv.act == SR_ACT_NONE &&
+                      (l->type == SR_L_PRELU || l->type == SR_L_RELU) &&
+                      l->in[0] == prev->out[0] && consumers[prev->out[0]] == 1 &&
+                      prev->out[0] != m->output_blob;
+        if (fusable) {
+            sr__conv *c = &prev->conv;
+            if (l->type == SR_L_PRELU) {
+                c->act = SR_ACT_PRELU;
+                c->slope = l->data;
+                l->data = NULL;
+            } else {
+                c->act = l->fparam[0] == 0.f ? SR_ACT_RELU : SR_ACT_LEAKY;
+                c->act_a = l->fparam[0];
+            }
+            prev->out[0] = l->out[0];
+            layer_free(l);
+            continue;
+        }
+        if (n != i)
+            m->layers[n] = *l;
+        n++;
+    }
+    m->nlayers = n;
+    for (int i = 0; i < n; i++) {
+        sr__layer *l = &m->layers[i];
+        if (l->type == SR_L_CONV) {
+            sr_status s = sr__conv_pack(&l->conv, err);
+            if (s)
+                return s;
+        }
+    }
+    return SR_OK;
+}
+
+/* Scale of every blob relative to the input, receptive-field radius and tile alignment. */
+static sr_status derive_geometry(sr_model *m, sr_error *err)
+{
+    double *radius = calloc((size_t)m->nblobs, sizeof *radius);
+    if (!radius)
+        return sr__err(err, SR_E_NOMEM, "model: out of memory");
+    long align = 1;
+    sr_status s = SR_OK;
+    for (int i = 0; i < m->nlayers && !s; i++) {
+        const sr__layer *l = &m->layers[i];
+        sr__ratio sc = {1, 1};
+        double r = 0;
+        for (int k = 0; k < l->n_in; k++) {
+            sr__ratio in = m->blob_scale[l->in[k]];
+            if (k > 0 && (in.num != sc.num || in.den != sc.den))
+                s = sr__err(err, SR_E_UNSUPPORTED,
+                            "line %d: layer %s: inputs at different resolutions", l->line, l->name);
+            sc = in;
+            r = fmax(r, radius[l->in[k]]);
+        }
+        double px = (double)sc.den / sc.num; /* one pixel of this layer's input, in input px */
+        if (l->type == SR_L_CONV) {
+            const sr__conv *c = &l->conv;
+            int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
+            int reach = c->pl;
+            int cand[] = {c->pr, c->pt, c->pb, ew - 1 - c->pl, eh - 1 - c->pt};
+            for (int k = 0; k < 5; k++)
+                reach = cand[k] > reach ? cand[k] : reach;
+            r += (reach + c->sw - 1) * px;
+            sc = ratio_mul(sc, 1, c->sw);
+            if (c->sw != c->sh)
+                s = sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: unequal strides", l->line,
+                            l->name);
+        } else if (l->type == SR_L_PIXELSHUFFLE) {
+            sc = ratio_mul(sc, l->iparam[0], 1);
+        } else if (l->type == SR_L_INTERP) {
+            sr__ratio out = ratio_mul(sc, l->ratio.num, l->ratio.den);
+            r += (l->iparam[0] == 3 ? 2 : 1) * px + (double)out.den / out.num;
+            sc = out;
+        }
+        if (sc.num > 64 * sc.den || sc.den > 64)
+            s = sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: resolution out of range",
+                        l->line, l->name);
+        align = align / gcd(align, sc.den) * sc.den;
+        for (int k = 0; k < l->n_out; k++) {
+            m->blob_scale[l->out[k]] = sc;
+            radius[l->out[k]] = r;
+        }
+    }
+    if (!s) {
+        sr__ratio o = m->blob_scale[m->output_blob];
+        if (o.den != 1 || o.num < 1 || o.num > 16)
+            s = sr__err(err, SR_E_UNSUPPORTED, "model: output scale %ld/%ld (need a whole factor "
+                        "1..16)", o.num, o.den);
+        m->scale = (int)o.num;
+        m->halo = (int)ceil(radius[m->output_blob] - 1e-9);
+        m->align = (int)align;
+    }
+    free(radius);
+    return s;
+}
+
+int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        sr__shape in[SR_MAX_IO], out[SR_MAX_IO];
+        for (int k = 0; k < l->n_in; k++)
+            in[k] = shapes[l->in[k]];
+        if (l->type == SR_L_INPUT)
+            in[0] = (sr__shape){3, h, w};
+        if (sr__layer_ops_of(l->type)->shape(l, in, out))
+            return -1;
+        for (int k = 0; k < l->n_out; k++)
+            shapes[l->out[k]] = out[k];
+    }
+    return 0;
+}
+
+/* Tiling needs each blob to be exactly (input size) x (its scale): a network whose valid
+ * convolutions shrink the image cannot be tiled this way and is refused. */
+static sr_status check_sizes(const sr_model *m, sr_error *err)
+{
+    sr__shape *sh = malloc((size_t)m->nblobs * sizeof *sh);
+    if (!sh)
+        return sr__err(err, SR_E_NOMEM, "model: out of memory");
+    sr_status s = SR_OK;
+    for (int t = 0; t < 2 && !s; t++) {
+        int w = m->align * (t ? 37 : 24), h = m->align * (t ? 29 : 24);
+        if (sr__model_shapes(m, w, h, sh)) {
+            s = sr__err(err, SR_E_UNSUPPORTED, "model: cannot run on a %dx%d input", w, h);
+            break;
+        }
+        for (int i = 0; i < m->nlayers && !s; i++) {
+            const sr__layer *l = &m->layers[i];
+            for (int k = 0; k < l->n_out && !s; k++) {
+                sr__ratio r = m->blob_scale[l->out[k]];
+                const sr__shape *o = &sh[l->out[k]];
+                if ((long)o->w * r.den != (long)w * r.num || (long)o->h * r.den != (long)h * r.num)
+                    s = sr__err(err, SR_E_UNSUPPORTED,
+                                "line %d: layer %s: output size is not the input size times a "
+                                "fixed scale (valid convolutions or crops are not supported)",
+                                l->line, l->name);
+            }
+        }
+    }
+    free(sh);
+    return s;
+}
+
+static sr_status find_endpoints(sr_model *m, const sr__param *pp, int *consumers, sr_error *err)
+{
+    m->input_blob = m->output_blob = -1;
+    for (int i = 0; i < pp->nlayers; i++) {
+        for (int k = 0; k < pp->layers[i].n_in; k++)
+            consumers[pp->layers[i].in[k]]++;
+        if (strcmp(pp->layers[i].type, "Input") == 0 && pp->layers[i].n_out == 1)
+            m->input_blob = pp->layers[i].out[0];
+    }
+    int unconsumed = -1, nunconsumed = 0;
+    for (int b = 0; b < pp->nblobs; b++) {
+        if (strcmp(pp->blobs[b], "output") == 0)
+            m->output_blob = b;
+        if (!consumers[b]) {
+            unconsumed = b;
+            nunconsumed++;
+        }
+    }
+    if (m->output_blob < 0 && nunconsumed == 1)
+        m->output_blob = unconsumed;
+    if (m->input_blob < 0)
+        return sr__err(err, SR_E_FORMAT, "param: no Input layer");
+    if (m->output_blob < 0)
+        return sr__err(err, SR_E_FORMAT, "param: no blob named 'output' and no single unconsumed "
+                       "blob to use as the output");
+    return SR_OK;
+}
+
+sr_status sr_model_load_memory(const char *param, size_t param_len, const void *bin, size_t bin_len,
+                               const char *name, sr_model **out, sr_error *err)
+{
+    *out = NULL;
+    if (param_len > SR_MAX_PARAM_BYTES)
+        return sr__err(err, SR_E_LIMIT, "param: larger than %u bytes", SR_MAX_PARAM_BYTES);
+    sr__param pp;
+    sr_status s = sr__param_parse(param, param_len, &pp, err);
+    if (s)
+        return s;
+    sr_model *m = calloc(1, sizeof *m);
+    int *consumers = calloc((size_t)pp.nblobs, sizeof *consumers);
+    if (m) {
+        m->layers = calloc((size_t)pp.nlayers, sizeof *m->layers);
+        m->blob_c = calloc((size_t)pp.nblobs, sizeof *m->blob_c);
+        m->blob_scale = calloc((size_t)pp.nblobs, sizeof *m->blob_scale);
+    }
+    if (!m || !consumers || !m->layers || !m->blob_c || !m->blob_scale) {
+        s = sr__err(err, SR_E_NOMEM, "model: out of memory");
+        goto done;
+    }
+    snprintf(m->name, sizeof m->name, "%s", name ? name : "model");
+    m->nblobs = pp.nblobs;
+    m->prepad = SR_REALESRGAN_PREPAD;
+    s = find_endpoints(m, &pp, consumers, err);
+    if (s)
+        goto done;
+    m->nlayers = pp.nlayers;
+    s = build_layers(m, &pp, bin, bin_len, err);
+    if (!s)
+        s = fuse_activations(m, consumers, err);
+    if (!s)
+        s = derive_geometry(m, err);
+    if (!s)
+        s = check_sizes(m, err);
+done:
+    free(consumers);
+    sr__param_free(&pp);
+    if (s)
+        sr_model_free(m);
+    else
+        *out = m;
+    return s;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+sr_status sr_model_load_files(const char *param_path, const char *bin_path, sr_model **out,
+                              sr_error *err)
+{
+    char binbuf[4096], name[128];
+    *out = NULL;
+    size_t n = strlen(param_path);
+    if (!bin_path) {
+        if (n < 6 || strcmp(param_path + n - 6, ".param") != 0 || n + 1 > sizeof binbuf)
+            return sr__err(err, SR_E_INVALID, "%s: model path must end in .param", param_path);
+        memcpy(binbuf, param_path, n - 6);
+        strcpy(binbuf + n - 6, ".bin");
+        bin_path = binbuf;
+    }
+    snprintf(name, sizeof name, "%s", base_name(param_path));
+    char *dot = strrchr(name, '.');
+    if (dot && strcmp(dot, ".param") == 0)
+        *dot = 0;
+    uint8_t *ptext = NULL, *bin = NULL;
+    size_t plen = 0, blen = 0;
+    sr_status s = sr__read_file(param_path, SR_MAX_PARAM_BYTES, &ptext, &plen, err);
+    if (!s)
+        s = sr__read_file(bin_path, SR_MAX_BIN_BYTES, &bin, &blen, err);
+    if (!s) {
+        sr_error e2;
+        s = sr_model_load_memory((const char *)ptext, plen, bin, blen, name, out, &e2);
+        if (s)
+            sr__err(err, s, "%s: %s", param_path, e2.msg);
+    }
+    free(ptext);
+    free(bin);
+    return s;
+}
+
+sr_status sr_model_load_embedded(const char *name, sr_model **out, sr_error *err)
+{
+    *out = NULL;
+    sr_embedded_model e;
+    for (int i = 0; sr_embedded_get(i, &e); i++) {
+        if (strcmp(e.name, name) == 0) {
+            sr_error e2;
+            sr_status s = sr_model_load_memory(e.param, e.param_len, e.bin, e.bin_len, e.name,
+                                               out, &e2);
+            return s ? sr__err(err, s, "embedded model %s: %s", name, e2.msg) : SR_OK;
+        }
+    }
+    return sr__err(err, SR_E_INVALID, "%s: no embedded model of that name (see 'srgan models')",
+                   name);
+}
+
+const char *sr_model_name(const sr_model *m) { return m->name; }
+int sr_model_scale(const sr_model *m) { return m->scale; }
+int sr_model_halo(const sr_model *m) { return m->halo; }
+int sr_model_alignment(const sr_model *m) { return m->align; }
+int sr_model_prepad(const sr_model *m) { return m->prepad; }
+size_t sr_model_weight_bytes(const sr_model *m) { return m->weight_bytes; }
+
+double sr_model_flops(const sr_model *m, int w, int h)
+{
+    sr__shape *sh = malloc((size_t)m->nblobs * sizeof *sh);
+    double f = 0;
+    if (sh && sr__model_shapes(m, w, h, sh) == 0)
+        for (int i = 0; i < m->nlayers; i++) {
+            const sr__layer *l = &m->layers[i];
+            if (l->type == SR_L_CONV) {
+                const sr__shape *o = &sh[l->out[0]];
+                f += 2.0 * l->conv.cin * l->conv.kh * l->conv.kw * o->c * o->h * o->w;
+            }
+        }
+    free(sh);
+    return f;
+}

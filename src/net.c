@@ -1,0 +1,191 @@
+/* net.c - the runner: one thread's activation buffers and workspace for a model, sized once for
+ * the largest tile, and the forward pass as a loop over the layer table.
+ *
+ * Blobs share buffers ("slots") by liveness: a blob's slot is reused once its last consumer has
+ * run, and Split outputs alias their input. For the compact Real-ESRGAN nets this needs three
+ * full-size slots however deep the network is.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+struct sr_net {
+    const sr_model *m;
+    int tile, max_w, max_h;
+    int nslots;
+    float **slot;
+    size_t *slot_cap; /* floats */
+    int *blob_slot;
+    sr__shape *shapes;
+    float *ws;
+    size_t ws_cap, bytes;
+};
+
+static int root_of(const int *alias, int b)
+{
+    while (alias[b] >= 0)
+        b = alias[b];
+    return b;
+}
+
+/* Assigns a slot to every blob and returns each slot's size for the given blob shapes. */
+static sr_status plan_slots(sr_net *n, sr_error *err)
+{
+    const sr_model *m = n->m;
+    int nb = m->nblobs;
+    int *alias = malloc((size_t)nb * sizeof *alias), *last = malloc((size_t)nb * sizeof *last);
+    int *busy = calloc((size_t)nb, sizeof *busy);
+    n->slot_cap = calloc((size_t)nb, sizeof *n->slot_cap);
+    n->blob_slot = malloc((size_t)nb * sizeof *n->blob_slot);
+    if (!alias || !last || !busy || !n->slot_cap || !n->blob_slot) {
+        free(alias), free(last), free(busy);
+        return sr__err(err, SR_E_NOMEM, "runner: out of memory");
+    }
+    for (int b = 0; b < nb; b++)
+        alias[b] = -1, last[b] = -1, n->blob_slot[b] = -1;
+    for (int i = 0; i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        if (l->type == SR_L_SPLIT)
+            for (int k = 0; k < l->n_out; k++)
+                alias[l->out[k]] = l->in[0];
+        for (int k = 0; k < l->n_in; k++)
+            last[root_of(alias, l->in[k])] = i;
+    }
+    last[root_of(alias, m->output_blob)] = m->nlayers; /* the caller reads it after the pass */
+    for (int i = 0; i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        for (int k = 0; k < l->n_out; k++) {
+            int b = l->out[k];
+            if (alias[b] >= 0)
+                continue;
+            int s = 0;
+            while (busy[s])
+                s++;
+            busy[s] = 1;
+            n->blob_slot[b] = s;
+            size_t need = (size_t)n->shapes[b].c * n->shapes[b].h * n->shapes[b].w;
+            if (need > n->slot_cap[s])
+                n->slot_cap[s] = need;
+            if (s + 1 > n->nslots)
+                n->nslots = s + 1;
+        }
+        /* Release slots whose last reader was this layer (or that nobody reads). */
+        for (int k = 0; k < l->n_in + l->n_out; k++) {
+            int b = root_of(alias, k < l->n_in ? l->in[k] : l->out[k - l->n_in]);
+            if (last[b] <= i && n->blob_slot[b] >= 0)
+                busy[n->blob_slot[b]] = 0;
+        }
+    }
+    for (int b = 0; b < nb; b++)
+        n->blob_slot[b] = n->blob_slot[root_of(alias, b)];
+    free(alias), free(last), free(busy);
+    return SR_OK;
+}
+
+sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err)
+{
+    *out = NULL;
+    if (tile <= 0)
+        tile = SR_DEFAULT_TILE;
+    if (tile < 16 || tile > 8192)
+        return sr__err(err, SR_E_INVALID, "tile size %d outside 16..8192", tile);
+    sr_net *n = calloc(1, sizeof *n);
+    if (!n)
+        return sr__err(err, SR_E_NOMEM, "runner: out of memory");
+    n->m = m;
+    n->tile = tile;
+    /* A tile's region: its core, a halo (or the reflect padding) each side, alignment slack. */
+    int margin = m->halo > m->prepad ? m->halo : m->prepad;
+    n->max_w = n->max_h = tile + 2 * margin + 2 * m->align;
+    n->shapes = malloc((size_t)m->nblobs * sizeof *n->shapes);
+    sr_status s = SR_OK;
+    if (!n->shapes)
+        s = sr__err(err, SR_E_NOMEM, "runner: out of memory");
+    else if (sr__model_shapes(m, n->max_w, n->max_h, n->shapes))
+        s = sr__err(err, SR_E_INVALID, "runner: model cannot run on %dx%d tiles", n->max_w,
+                    n->max_h);
+    if (!s)
+        s = plan_slots(n, err);
+    if (!s) {
+        n->slot = calloc((size_t)n->nslots, sizeof *n->slot);
+        if (!n->slot)
+            s = sr__err(err, SR_E_NOMEM, "runner: out of memory");
+        for (int i = 0; !s && i < n->nslots; i++) {
+            n->slot[i] = sr__aligned_alloc(n->slot_cap[i] * sizeof(float));
+            n->bytes += n->slot_cap[i] * sizeof(float);
+            if (!n->slot[i])
+                s = sr__err(err, SR_E_NOMEM, "runner: out of memory for %zu MB of activations",
+                            n->slot_cap[i] * sizeof(float) >> 20);
+        }
+    }
+    for (int i = 0; !s && i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        sr__shape in[SR_MAX_IO], o[SR_MAX_IO];
+        for (int k = 0; k < l->n_in; k++)
+            in[k] = n->shapes[l->in[k]];
+        for (int k = 0; k < l->n_out; k++)
+            o[k] = n->shapes[l->out[k]];
+        size_t w = sr__layer_ops_of(l->type)->workspace(l, in, o);
+        n->ws_cap = w > n->ws_cap ? w : n->ws_cap;
+    }
+    if (!s) {
+        n->ws = sr__aligned_alloc((n->ws_cap + 16) * sizeof(float));
+        n->bytes += (n->ws_cap + 16) * sizeof(float);
+        if (!n->ws)
+            s = sr__err(err, SR_E_NOMEM, "runner: out of memory for the workspace");
+    }
+    if (s)
+        sr_net_free(n);
+    else
+        *out = n;
+    return s;
+}
+
+void sr_net_free(sr_net *n)
+{
+    if (!n)
+        return;
+    for (int i = 0; n->slot && i < n->nslots; i++)
+        free(n->slot[i]);
+    free(n->slot);
+    free(n->slot_cap);
+    free(n->blob_slot);
+    free(n->shapes);
+    free(n->ws);
+    free(n);
+}
+
+size_t sr_net_bytes(const sr_net *n) { return n->bytes; }
+int sr_net_tile(const sr_net *n) { return n->tile; }
+
+float *sr__net_input(sr_net *n)
+{
+    return n->slot[n->blob_slot[n->m->input_blob]];
+}
+
+sr_status sr__net_forward(sr_net *n, int w, int h, const float **out, sr__shape *oshape,
+                          sr_error *err)
+{
+    const sr_model *m = n->m;
+    if (w < 1 || h < 1 || w > n->max_w || h > n->max_h || sr__model_shapes(m, w, h, n->shapes))
+        return sr__err(err, SR_E_INVALID, "runner: a %dx%d tile does not fit (max %dx%d)", w, h,
+                       n->max_w, n->max_h);
+    for (int i = 0; i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        const float *in[SR_MAX_IO];
+        float *o[SR_MAX_IO];
+        sr__shape ins[SR_MAX_IO], os[SR_MAX_IO];
+        for (int k = 0; k < l->n_in; k++) {
+            in[k] = n->slot[n->blob_slot[l->in[k]]];
+            ins[k] = n->shapes[l->in[k]];
+        }
+        for (int k = 0; k < l->n_out; k++) {
+            o[k] = n->slot[n->blob_slot[l->out[k]]];
+            os[k] = n->shapes[l->out[k]];
+        }
+        sr__layer_ops_of(l->type)->forward(l, in, ins, o, os, n->ws);
+    }
+    *out = n->slot[n->blob_slot[m->output_blob]];
+    *oshape = n->shapes[m->output_blob];
+    return SR_OK;
+}

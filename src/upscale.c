@@ -1,0 +1,194 @@
+/* upscale.c - one image through the network, tile by tile.
+ *
+ * Coordinates are those of the image after the reflect padding (prepad P each side, as the
+ * reference programs do). Tile cores partition that padded image; each tile's network input is
+ * its core plus a halo of the receptive-field radius R, clipped to the padded image. Clipping
+ * puts the tile's edge exactly where the image's edge is, so the layers' own zero padding falls
+ * where it would untiled; elsewhere the halo covers every pixel the core depends on. Hence tiled
+ * output equals untiled output bit for bit, whatever the tile size or the thread count.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+typedef struct {
+    int n;
+    int b[1025]; /* core boundaries in padded coordinates, b[0] = 0, b[n] = padded size */
+} axis_plan;
+
+/* Splits one padded axis of an image of size len into cores of at most about `tile`. */
+static void plan_axis(int len, int pad, int tile, int align, axis_plan *a)
+{
+    int n = (len + tile - 1) / tile;
+    if (n > 1024)
+        n = 1024;
+    a->n = 0;
+    a->b[0] = 0;
+    for (int i = 1; i < n; i++) {
+        int b = (int)((pad + (long)i * len / n) / align * align);
+        if (b > a->b[a->n] && b < len + 2 * pad)
+            a->b[++a->n] = b;
+    }
+    a->b[++a->n] = len + 2 * pad;
+}
+
+static int reflect(int i, int n)
+{
+    if (n == 1)
+        return 0;
+    while (i < 0 || i >= n)
+        i = i < 0 ? -i : 2 * (n - 1) - i;
+    return i;
+}
+
+static uint8_t to_u8(float v)
+{
+    int q = (int)(v * 255.f + 0.5f);
+    return (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+}
+
+/* Runs one tile: core [cx0,cx1) x [cy0,cy1) in padded coordinates. */
+static sr_status run_tile(sr_net *net, const sr_model *m, const sr_image *in, sr_image *out,
+                          int cx0, int cx1, int cy0, int cy1, sr_error *err)
+{
+    int P = m->prepad, S = m->scale;
+    int R = (m->halo + m->align - 1) / m->align * m->align;
+    int pw = in->w + 2 * P, ph = in->h + 2 * P;
+    int rx0 = cx0 - R > 0 ? cx0 - R : 0, rx1 = cx1 + R < pw ? cx1 + R : pw;
+    int ry0 = cy0 - R > 0 ? cy0 - R : 0, ry1 = cy1 + R < ph ? cy1 + R : ph;
+    int rw = rx1 - rx0, rh = ry1 - ry0;
+    float *x = sr__net_input(net);
+    int gray = in->c < 3;
+    for (int y = 0; y < rh; y++) {
+        const uint8_t *row = in->data + (size_t)reflect(ry0 + y - P, in->h) * in->w * in->c;
+        for (int xx = 0; xx < rw; xx++) {
+            const uint8_t *px = row + (size_t)reflect(rx0 + xx - P, in->w) * in->c;
+            for (int c = 0; c < 3; c++)
+                x[((size_t)c * rh + y) * rw + xx] = px[gray ? 0 : c] / 255.f;
+        }
+    }
+    const float *o;
+    sr__shape os;
+    sr_status s = sr__net_forward(net, rw, rh, &o, &os, err);
+    if (s)
+        return s;
+    /* Paste the core, minus the padding, into the output image. */
+    int ox0 = (cx0 > P ? cx0 : P) * S, ox1 = (cx1 < in->w + P ? cx1 : in->w + P) * S;
+    int oy0 = (cy0 > P ? cy0 : P) * S, oy1 = (cy1 < in->h + P ? cy1 : in->h + P) * S;
+    size_t opl = (size_t)os.h * os.w;
+    for (int Y = oy0; Y < oy1; Y++) {
+        const float *r = o + (size_t)(Y - ry0 * S) * os.w - (size_t)rx0 * S;
+        uint8_t *d = out->data + ((size_t)(Y - P * S) * out->w - (size_t)P * S) * out->c;
+        for (int X = ox0; X < ox1; X++) {
+            uint8_t *dp = d + (size_t)X * out->c;
+            if (gray) {
+                dp[0] = to_u8((r[X] + r[opl + X] + r[2 * opl + X]) / 3.f);
+            } else {
+                dp[0] = to_u8(r[X]);
+                dp[1] = to_u8(r[opl + X]);
+                dp[2] = to_u8(r[2 * opl + X]);
+            }
+        }
+    }
+    return SR_OK;
+}
+
+/* Alpha (or nothing) for the output: bicubic from the input's alpha channel. */
+static sr_status upscale_alpha(const sr_image *in, sr_image *out, sr_error *err)
+{
+    if (in->c != 2 && in->c != 4)
+        return SR_OK;
+    sr_image a = {0}, big = {0};
+    sr_status s = sr_image_alloc(&a, in->w, in->h, 1, err);
+    for (size_t i = 0; !s && i < (size_t)in->w * in->h; i++)
+        a.data[i] = in->data[i * in->c + in->c - 1];
+    if (!s)
+        s = sr_image_resize(&a, out->w, out->h, &big, err);
+    for (size_t i = 0; !s && i < (size_t)out->w * out->h; i++)
+        out->data[i * out->c + out->c - 1] = big.data[i];
+    sr_image_free(&a);
+    sr_image_free(&big);
+    return s;
+}
+
+sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets,
+                                const sr_image *in, sr_image *out, sr_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!in->data || in->w < 1 || in->h < 1 || in->c < 1 || in->c > 4 || nnets < 1)
+        return sr__err(err, SR_E_INVALID, "upscale: invalid image or runner count");
+    int S = m->scale;
+    if ((long)in->w * S > 1 << 20 || (long)in->h * S > 1 << 20)
+        return sr__err(err, SR_E_LIMIT, "upscale: output of %ldx%ld is too large",
+                       (long)in->w * S, (long)in->h * S);
+    sr_status s = sr_image_alloc(out, in->w * S, in->h * S, in->c, err);
+    if (s)
+        return s;
+    /* With several threads on one image, shrink tiles until each thread has some: the result
+     * does not depend on the tile size, only the speed does. */
+    int tile = sr_net_tile(nets[0]);
+    axis_plan ax, ay;
+    for (;;) {
+        plan_axis(in->w, m->prepad, tile, m->align, &ax);
+        plan_axis(in->h, m->prepad, tile, m->align, &ay);
+        if (nnets == 1 || ax.n * ay.n >= 2 * nnets || tile <= 96)
+            break;
+        tile = tile * 3 / 4;
+    }
+    int ntiles = ax.n * ay.n;
+    int failed = 0;
+    if (nnets == 1) {
+        for (int t = 0; t < ntiles && !s; t++)
+            s = run_tile(nets[0], m, in, out, ax.b[t % ax.n], ax.b[t % ax.n + 1], ay.b[t / ax.n],
+                         ay.b[t / ax.n + 1], err);
+    } else {
+        sr_error terr = {{0}};
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nnets)
+        for (int t = 0; t < ntiles; t++) {
+            sr_error e;
+            sr_status ts = run_tile(nets[omp_get_thread_num()], m, in, out, ax.b[t % ax.n],
+                                    ax.b[t % ax.n + 1], ay.b[t / ax.n], ay.b[t / ax.n + 1], &e);
+            if (ts) {
+                int first;
+#pragma omp atomic capture
+                first = failed++;
+                if (!first) {
+                    terr = e;
+                    s = ts;
+                }
+            }
+        }
+        if (failed && err)
+            *err = terr;
+    }
+    if (!s)
+        s = upscale_alpha(in, out, err);
+    if (s)
+        sr_image_free(out);
+    return s;
+}
+
+sr_upscale_params sr_upscale_default_params(void)
+{
+    return (sr_upscale_params){.tile = SR_DEFAULT_TILE, .nthreads = 0};
+}
+
+sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const sr_image *in,
+                           sr_image *out, sr_error *err)
+{
+    int n = p->nthreads > 0 ? p->nthreads : omp_get_max_threads();
+    sr_net **nets = calloc((size_t)n, sizeof *nets);
+    if (!nets)
+        return sr__err(err, SR_E_NOMEM, "upscale: out of memory");
+    sr_status s = SR_OK;
+    for (int i = 0; i < n && !s; i++)
+        s = sr_net_create(m, p->tile, &nets[i], err);
+    if (!s)
+        s = sr_upscale_image_with(m, nets, n, in, out, err);
+    for (int i = 0; i < n; i++)
+        sr_net_free(nets[i]);
+    free(nets);
+    return s;
+}

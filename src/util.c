@@ -1,0 +1,63 @@
+/* util.c - errors, checked sizes, aligned memory, clocks. */
+#include "internal.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+const char *sr_status_str(sr_status s)
+{
+    switch (s) {
+    case SR_OK: return "ok";
+    case SR_E_IO: return "i/o error";
+    case SR_E_FORMAT: return "malformed input";
+    case SR_E_NOMEM: return "out of memory";
+    case SR_E_UNSUPPORTED: return "unsupported";
+    case SR_E_INVALID: return "invalid argument";
+    case SR_E_LIMIT: return "limit exceeded";
+    }
+    return "unknown status";
+}
+
+sr_status sr__err(sr_error *err, sr_status s, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
+int sr__mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return 0;
+    *out = a * b;
+    return 1;
+}
+
+int sr__mul3_size(size_t a, size_t b, size_t c, size_t *out)
+{
+    size_t ab;
+    return sr__mul_size(a, b, &ab) && sr__mul_size(ab, c, out);
+}
+
+void *sr__aligned_alloc(size_t bytes)
+{
+    size_t n = (bytes + 63) / 64 * 64;
+    if (n < bytes)
+        return NULL;
+    void *p = aligned_alloc(64, n ? n : 64);
+    if (p)
+        memset(p, 0, n ? n : 64);
+    return p;
+}
+
+double sr__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
