@@ -1,1 +1,150 @@
-int main(void) { return 0; }
+/* bench/conv.c - this machine's FP32 FMA peak, and the convolution kernels' GFLOP/s on the shapes
+ * of the shipped models, as % of that peak. 1 thread and all threads (each thread runs its own
+ * convolution: the way the batch uses them). Never part of CI: timings are not assertions.
+ *
+ *   bench-conv [--quick]
+ */
+#include "internal.h"
+
+#include <immintrin.h>
+#include <omp.h>
+#include <string.h>
+
+#define PEAK_ITERS 20000000L
+
+/* 12 independent FMA chains: enough to cover latency x throughput on current x86 cores. */
+#define PEAK_BODY(T, SET1, FMA, ADD, RED)                                                          \
+    T a[12];                                                                                       \
+    T m = SET1(0.999999f), c = SET1(1e-7f);                                                        \
+    for (int i = 0; i < 12; i++)                                                                   \
+        a[i] = SET1((float)i);                                                                     \
+    for (long it = 0; it < iters; it++)                                                            \
+        for (int i = 0; i < 12; i++)                                                               \
+            a[i] = FMA(a[i], m, c);                                                                \
+    for (int i = 1; i < 12; i++)                                                                   \
+        a[0] = ADD(a[0], a[i]);                                                                    \
+    return RED(a[0]);
+
+__attribute__((target("avx512f,fma"))) static float peak_avx512(long iters)
+{
+    PEAK_BODY(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_reduce_add_ps)
+}
+
+__attribute__((target("avx2,fma"))) static float first8(__m256 v)
+{
+    return _mm256_cvtss_f32(v);
+}
+
+__attribute__((target("avx2,fma"))) static float peak_avx2(long iters)
+{
+    PEAK_BODY(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, first8)
+}
+
+/* GFLOP/s of `threads` threads each running fn; FLOP = 2 * lanes * 12 * iters per thread. */
+static double measure_peak(int lanes, int threads, float (*fn)(long))
+{
+    volatile float sink = 0;
+    double t0 = sr__now();
+#pragma omp parallel num_threads(threads)
+    {
+        float r = fn(PEAK_ITERS);
+#pragma omp atomic
+        sink += r;
+    }
+    double t = sr__now() - t0;
+    (void)sink;
+    return 2.0 * lanes * 12 * PEAK_ITERS * threads / t / 1e9;
+}
+
+static void fill(float *v, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        v[i] = ((seed >> 9) / 8388608.f - 0.5f) * 0.2f;
+    }
+}
+
+typedef struct {
+    const char *what;
+    int cin, cout, k, size;
+} shape;
+
+int main(int argc, char **argv)
+{
+    int quick = argc > 1 && !strcmp(argv[1], "--quick");
+    int nt = omp_get_max_threads();
+    const char *path = sr_kernel_path();
+    int have512 = __builtin_cpu_supports("avx512f"), have2 = __builtin_cpu_supports("avx2") &&
+                                                             __builtin_cpu_supports("fma");
+    double p512[2] = {0, 0}, p2[2] = {0, 0};
+    printf("FP32 FMA peak (12 independent chains per thread):\n");
+    int tcounts[2] = {1, nt};
+    for (int i = 0; i < 2; i++) {
+        if (have512)
+            p512[i] = measure_peak(16, tcounts[i], peak_avx512);
+        if (have2)
+            p2[i] = measure_peak(8, tcounts[i], peak_avx2);
+        printf("  %d thread(s): AVX-512 %7.1f GFLOP/s   AVX2 %7.1f GFLOP/s\n", tcounts[i],
+               p512[i], p2[i]);
+    }
+    double peak[2];
+    for (int i = 0; i < 2; i++)
+        peak[i] = !strcmp(path, "avx512") ? p512[i] : !strcmp(path, "avx2") ? p2[i] : p2[i];
+    printf("\nconvolution kernels: %s (percentages against the %s peak above)\n\n", path,
+           !strcmp(path, "avx512") ? "AVX-512" : "AVX2");
+    shape shapes[] = {
+        {"first conv 3->64", 3, 64, 3, 64},      {"first conv 3->64", 3, 64, 3, 256},
+        {"body 64->64", 64, 64, 3, 64},          {"body 64->64", 64, 64, 3, 256},
+        {"last conv 64->48", 64, 48, 3, 64},     {"last conv 64->48", 64, 48, 3, 256},
+        {"RRDB 64->32", 64, 32, 3, 64},          {"RRDB concat 160->32", 160, 32, 3, 64},
+        {"RRDB concat 192->64", 192, 64, 3, 64},
+    };
+    int nshapes = quick ? 4 : (int)(sizeof shapes / sizeof shapes[0]);
+    printf("%-22s %9s %8s %11s %7s %11s %7s\n", "shape", "tile", "MFLOP", "1T GFLOP/s", "% peak",
+           "NT GFLOP/s", "% peak");
+    for (int s = 0; s < nshapes; s++) {
+        const shape *sh = &shapes[s];
+        sr__conv c = {.cin = sh->cin, .cout = sh->cout, .kw = sh->k, .kh = sh->k, .dw = 1, .dh = 1,
+                      .sw = 1, .sh = 1, .pl = sh->k / 2, .pr = sh->k / 2, .pt = sh->k / 2,
+                      .pb = sh->k / 2, .act = SR_ACT_PRELU};
+        size_t nw = (size_t)c.cout * c.cin * c.kh * c.kw;
+        c.weight = malloc(nw * sizeof(float));
+        c.bias = calloc((size_t)c.cout, sizeof(float));
+        c.slope = calloc((size_t)c.cout, sizeof(float));
+        fill(c.weight, nw, 7);
+        if (sr__conv_pack(&c, NULL)) {
+            fprintf(stderr, "pack failed\n");
+            return 1;
+        }
+        int n = sh->size;
+        double flop = 2.0 * nw * n * n;
+        double gf[2];
+        for (int ti = 0; ti < 2; ti++) {
+            int T = tcounts[ti];
+            double best = 1e30;
+            int reps = quick ? 3 : (int)(2e10 / flop) + 3;
+#pragma omp parallel num_threads(T)
+            {
+                float *in = sr__aligned_alloc((size_t)c.cin * n * n * sizeof(float));
+                float *out = sr__aligned_alloc((size_t)c.cout * n * n * sizeof(float));
+                float *ws = sr__aligned_alloc(sr__conv_workspace(&c, n, n) * sizeof(float));
+                fill(in, (size_t)c.cin * n * n, 3 + omp_get_thread_num());
+                for (int r = 0; r < reps; r++) {
+#pragma omp barrier
+                    double t0 = sr__now();
+                    sr__conv_forward(&c, in, n, n, out, n, n, ws);
+#pragma omp barrier
+                    double t = sr__now() - t0;
+#pragma omp master
+                    best = t < best ? t : best;
+                }
+                free(in), free(out), free(ws);
+            }
+            gf[ti] = flop * T / best / 1e9;
+        }
+        printf("%-22s %4dx%-4d %8.1f %11.1f %6.1f%% %11.1f %6.1f%%\n", sh->what, n, n, flop / 1e6,
+               gf[0], 100 * gf[0] / peak[0], gf[1], 100 * gf[1] / peak[1]);
+        free(c.weight), free(c.bias), free(c.slope), free(c.packed);
+    }
+    return 0;
+}

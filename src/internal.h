@@ -184,7 +184,8 @@ struct sr_model {
     size_t weight_bytes;
 };
 
-/* Shapes of every blob for an input of w x h; returns -1 if some layer rejects the size. */
+/* Shapes of every blob for an input of w x h; returns 0, or 1 + the index of the layer that
+ * rejects its input shapes. */
 int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes);
 
 /* ---- runner (net.c) ---- */

@@ -349,7 +349,7 @@ static int interp_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 static size_t interp_workspace(const sr__layer *l, const sr__shape *in, const sr__shape *out)
 {
     (void)in;
-    return l->iparam[0] == 1 ? 0 : (size_t)out[0].w * 9 + 8; /* 4 rows + taps + weights */
+    return l->iparam[0] == 1 ? 0 : (size_t)out[0].w * 12; /* 4 rows, 4 weights, 4 taps */
 }
 
 static void interp_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,

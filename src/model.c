@@ -303,7 +303,7 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes)
         if (l->type == SR_L_INPUT)
             in[0] = (sr__shape){3, h, w};
         if (sr__layer_ops_of(l->type)->shape(l, in, out))
-            return -1;
+            return i + 1;
         for (int k = 0; k < l->n_out; k++)
             shapes[l->out[k]] = out[k];
     }
@@ -320,8 +320,12 @@ static sr_status check_sizes(const sr_model *m, sr_error *err)
     sr_status s = SR_OK;
     for (int t = 0; t < 2 && !s; t++) {
         int w = m->align * (t ? 37 : 24), h = m->align * (t ? 29 : 24);
-        if (sr__model_shapes(m, w, h, sh)) {
-            s = sr__err(err, SR_E_UNSUPPORTED, "model: cannot run on a %dx%d input", w, h);
+        int bad = sr__model_shapes(m, w, h, sh);
+        if (bad) {
+            const sr__layer *l = &m->layers[bad - 1];
+            s = sr__err(err, SR_E_UNSUPPORTED,
+                        "line %d: layer %s: inputs of different sizes on a %dx%d input (valid "
+                        "convolutions or crops are not supported)", l->line, l->name, w, h);
             break;
         }
         for (int i = 0; i < m->nlayers && !s; i++) {

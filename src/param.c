@@ -251,7 +251,7 @@ sr_status sr__param_parse(const char *text, size_t len, sr__param *out, sr_error
     for (const char *s = c.p; s < c.end; s++)
         lines += *s == '\n';
     if (lines + 1 < (size_t)nl)
-        return sr__err(err, SR_E_FORMAT, "param: declares %d layers but has only %zu lines", nl,
+        return sr__err(err, SR_E_FORMAT, "param: declares %d layers but has %zu lines", nl,
                        lines + 1);
     out->layers = calloc((size_t)nl, sizeof *out->layers);
     out->blobs = calloc((size_t)nb, sizeof *out->blobs);

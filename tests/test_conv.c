@@ -1,0 +1,141 @@
+/* test_conv.c - every convolution kernel path against the plain double-precision reference,
+ * and the property tiling relies on: a pixel's value does not depend on its place in the row. */
+#include "test_common.h"
+
+#include <math.h>
+
+typedef struct {
+    int cin, cout, k, dil, stride, pl, pr, pt, pb, act, w, h;
+} conv_case;
+
+static const conv_case cases[] = {
+    {3, 64, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 37, 11},
+    {64, 64, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 50, 9},
+    {64, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 17, 5},
+    {5, 7, 1, 1, 1, 0, 0, 0, 0, SR_ACT_RELU, 33, 4},
+    {6, 9, 5, 1, 1, 2, 2, 2, 2, SR_ACT_LEAKY, 21, 8},
+    {4, 10, 3, 2, 1, 2, 2, 2, 2, SR_ACT_CLIP, 19, 7},
+    {4, 5, 3, 1, 1, 0, 2, 1, 0, SR_ACT_SIGMOID, 23, 6},
+    {8, 16, 3, 1, 2, 1, 1, 1, 1, SR_ACT_NONE, 31, 13},
+    {32, 32, 3, 1, 1, 0, 0, 0, 0, SR_ACT_LEAKY, 64, 3},
+    {160, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 49, 4},
+};
+
+static void setup_conv(sr__conv *c, const conv_case *t, unsigned seed)
+{
+    *c = (sr__conv){.cin = t->cin, .cout = t->cout, .kw = t->k, .kh = t->k, .dw = t->dil,
+                    .dh = t->dil, .sw = t->stride, .sh = t->stride, .pl = t->pl, .pr = t->pr,
+                    .pt = t->pt, .pb = t->pb, .act = t->act, .act_a = 0.2f, .act_b = 0.3f};
+    if (t->act == SR_ACT_CLIP)
+        c->act_a = -0.1f;
+    size_t nw = (size_t)c->cout * c->cin * c->kh * c->kw;
+    c->weight = malloc(nw * sizeof(float));
+    c->bias = malloc((size_t)c->cout * sizeof(float));
+    c->slope = malloc((size_t)c->cout * sizeof(float));
+    fill_random(c->weight, nw, seed, -0.2f, 0.2f);
+    fill_random(c->bias, (size_t)c->cout, seed + 1, -0.5f, 0.5f);
+    fill_random(c->slope, (size_t)c->cout, seed + 2, 0.f, 0.5f);
+}
+
+static void free_conv(sr__conv *c)
+{
+    free(c->weight), free(c->bias), free(c->slope), free(c->packed);
+}
+
+static void out_size(const sr__conv *c, int w, int h, int *ow, int *oh)
+{
+    *ow = (w + c->pl + c->pr - (c->dw * (c->kw - 1) + 1)) / c->sw + 1;
+    *oh = (h + c->pt + c->pb - (c->dh * (c->kh - 1) + 1)) / c->sh + 1;
+}
+
+static void run(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh)
+{
+    float *ws = sr__aligned_alloc(sr__conv_workspace(c, ow, oh) * sizeof(float));
+    sr__conv_forward(c, in, w, h, out, ow, oh, ws);
+    free(ws);
+}
+
+static void check_path(const char *path)
+{
+    setenv("SR_KERNEL", path, 1);
+    if (strcmp(sr__conv_kernel_select()->name, path) != 0) {
+        print_message("kernel path %s not available on this CPU: not tested here\n", path);
+        unsetenv("SR_KERNEL");
+        return;
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const conv_case *t = &cases[i];
+        sr__conv c;
+        setup_conv(&c, t, 11 + (unsigned)i);
+        assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+        int ow, oh;
+        out_size(&c, t->w, t->h, &ow, &oh);
+        size_t nin = (size_t)t->cin * t->w * t->h, nout = (size_t)t->cout * ow * oh;
+        float *in = malloc(nin * sizeof(float)), *out = malloc(nout * sizeof(float)),
+              *ref = malloc(nout * sizeof(float));
+        fill_random(in, nin, 100 + (unsigned)i, -1.f, 1.f);
+        run(&c, in, t->w, t->h, out, ow, oh);
+        sr__conv_reference(&c, in, t->w, t->h, ref, ow, oh);
+        /* fp32 accumulation of cin*k*k terms of size <= 0.2 against a double reference */
+        double tol = 1e-6 * (t->cin * t->k * t->k) + 1e-6, worst = 0;
+        for (size_t j = 0; j < nout; j++)
+            worst = fmax(worst, fabs((double)out[j] - ref[j]));
+        if (worst > tol)
+            fail_msg("%s case %zu: max error %g > %g", path, i, worst, tol);
+        free(in), free(out), free(ref);
+        free_conv(&c);
+    }
+    unsetenv("SR_KERNEL");
+}
+
+static void test_generic_matches_reference(void **s) { (void)s; check_path("generic"); }
+static void test_avx2_matches_reference(void **s) { (void)s; check_path("avx2"); }
+static void test_avx512_matches_reference(void **s) { (void)s; check_path("avx512"); }
+
+/* Output columns far enough from a cut must be bit-identical whether computed in a wide row or
+ * in a narrow one starting elsewhere: vector lanes, tails and offsets must not change a value. */
+static void test_position_invariance(void **state)
+{
+    (void)state;
+    const conv_case t = {16, 24, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 83, 6};
+    sr__conv c;
+    setup_conv(&c, &t, 5);
+    assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+    size_t nin = (size_t)t.cin * t.w * t.h;
+    float *in = malloc(nin * sizeof(float));
+    fill_random(in, nin, 9, -1.f, 1.f);
+    float *full = malloc((size_t)t.cout * t.w * t.h * sizeof(float));
+    run(&c, in, t.w, t.h, full, t.w, t.h);
+    for (int x0 = 1; x0 < 20; x0 += 3) {
+        int sw = 29 + x0;
+        float *sub = malloc((size_t)t.cin * sw * t.h * sizeof(float));
+        float *so = malloc((size_t)t.cout * sw * t.h * sizeof(float));
+        for (int ci = 0; ci < t.cin; ci++)
+            for (int y = 0; y < t.h; y++)
+                memcpy(sub + ((size_t)ci * t.h + y) * sw, in + ((size_t)ci * t.h + y) * t.w + x0,
+                       (size_t)sw * sizeof(float));
+        run(&c, sub, sw, t.h, so, sw, t.h);
+        for (int co = 0; co < t.cout; co++)
+            for (int y = 0; y < t.h; y++)
+                for (int x = 1; x < sw - 1; x++) {
+                    float a = so[((size_t)co * t.h + y) * sw + x];
+                    float b = full[((size_t)co * t.h + y) * t.w + x + x0];
+                    if (memcmp(&a, &b, sizeof a) != 0)
+                        fail_msg("offset %d, channel %d, (%d,%d): %.9g != %.9g", x0, co, x, y, a, b);
+                }
+        free(sub), free(so);
+    }
+    free(in), free(full);
+    free_conv(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_generic_matches_reference),
+        cmocka_unit_test(test_avx2_matches_reference),
+        cmocka_unit_test(test_avx512_matches_reference),
+        cmocka_unit_test(test_position_invariance),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,232 @@
+/* test_model.c - loading: a small model built here, the embedded models, the shared models, and
+ * each kind of corrupt model with its message. */
+#include "test_common.h"
+
+/* conv 3->4 (3x3, bias) + PReLU, conv 4->12, PixelShuffle 2, plus a nearest 2x of the input. */
+static const char *tiny_param =
+    "7767517\n8 9\n"
+    "Input in 0 1 data\n"
+    "Split sp 1 2 data x0 x1\n"
+    "Convolution c1 1 1 x0 a 0=4 1=3 4=1 5=1 6=108\n"
+    "PReLU p1 1 1 a b 0=4\n"
+    "Convolution c2 1 1 b c 0=12 1=3 4=1 5=1 6=432\n"
+    "PixelShuffle ps 1 1 c d 0=2\n"
+    "Interp up 1 1 x1 e 0=1 1=2.0 2=2.0\n"
+    "BinaryOp add 2 1 d e output 0=0\n";
+
+typedef struct {
+    uint8_t *p;
+    size_t n;
+} bytes;
+
+static void put(bytes *b, const void *d, size_t n)
+{
+    b->p = realloc(b->p, b->n + n);
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+}
+
+static void put_floats(bytes *b, int n, int tagged, int fp16, unsigned seed)
+{
+    uint32_t tag = fp16 ? 0x01306B47u : 0;
+    if (tagged)
+        put(b, &tag, 4);
+    for (int i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        float f = ((seed >> 9) / 8388608.f - 0.5f) * 0.25f;
+        if (fp16) {
+            uint16_t h = (uint16_t)(0x3000 + (seed >> 22)); /* small positive halves */
+            put(b, &h, 2);
+        } else {
+            put(b, &f, 4);
+        }
+    }
+    if (fp16 && tagged && (n & 1)) {
+        uint16_t z = 0;
+        put(b, &z, 2);
+    }
+}
+
+static bytes tiny_bin(int fp16)
+{
+    bytes b = {0};
+    put_floats(&b, 108, 1, fp16, 1);
+    put_floats(&b, 4, 0, 0, 2);
+    put_floats(&b, 4, 0, 0, 3);
+    put_floats(&b, 432, 1, fp16, 4);
+    put_floats(&b, 12, 0, 0, 5);
+    return b;
+}
+
+static void test_loads_tiny_model(void **state)
+{
+    (void)state;
+    for (int fp16 = 0; fp16 < 2; fp16++) {
+        bytes b = tiny_bin(fp16);
+        sr_model *m;
+        sr_error e;
+        sr_status s = sr_model_load_memory(tiny_param, strlen(tiny_param), b.p, b.n, "tiny", &m, &e);
+        if (s)
+            fail_msg("%s", e.msg);
+        assert_int_equal(sr_model_scale(m), 2);
+        /* two 3x3 convs: radius 2 input pixels; the nearest branch needs less */
+        assert_int_equal(sr_model_halo(m), 2);
+        assert_int_equal(sr_model_alignment(m), 1);
+        assert_int_equal(m->nlayers, 7); /* the PReLU is fused into c1 */
+        assert_int_equal(m->layers[2].conv.act, SR_ACT_PRELU);
+        assert_true(sr_model_flops(m, 10, 10) == 2.0 * (108 + 432) * 100);
+        sr_model_free(m);
+        free(b.p);
+    }
+}
+
+static void test_half_conversion(void **state)
+{
+    (void)state;
+    assert_true(sr__half_to_float(0x3c00) == 1.f);
+    assert_true(sr__half_to_float(0xc000) == -2.f);
+    assert_true(sr__half_to_float(0x3555) == 0.333251953125f);
+    assert_true(sr__half_to_float(0x0001) == 5.9604644775390625e-8f); /* smallest subnormal */
+    assert_true(sr__half_to_float(0x7bff) == 65504.f);
+    assert_true(sr__half_to_float(0x7c00) > 1e38f);
+    assert_true(sr__half_to_float(0x8000) == 0.f);
+}
+
+static void expect_fail(const char *param, const void *bin, size_t n, sr_status want,
+                        const char *msg)
+{
+    sr_model *m = (sr_model *)1;
+    sr_error e = {{0}};
+    sr_status s = sr_model_load_memory(param, strlen(param), bin, n, "bad", &m, &e);
+    if (s != want || !strstr(e.msg, msg) || m != NULL)
+        fail_msg("status %d (want %d), message '%s', expected '%s'", s, want, e.msg, msg);
+}
+
+static char *replace(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    assert_non_null(at);
+    char *r = malloc(strlen(s) + strlen(to) + 1);
+    memcpy(r, s, (size_t)(at - s));
+    strcpy(r + (at - s), to);
+    strcat(r, at + strlen(from));
+    return r;
+}
+
+static void test_rejects_corrupt_models(void **state)
+{
+    (void)state;
+    bytes b = tiny_bin(0);
+    /* truncated .bin, at every interesting cut */
+    expect_fail(tiny_param, b.p, b.n - 1, SR_E_FORMAT, "truncated");
+    expect_fail(tiny_param, b.p, 2, SR_E_FORMAT, "truncated at the weights of layer c1");
+    expect_fail(tiny_param, b.p, 300, SR_E_FORMAT, "truncated in the weights of layer c1");
+    expect_fail(tiny_param, b.p, 0, SR_E_FORMAT, "truncated");
+    /* .bin longer than the graph needs */
+    bytes longer = {0};
+    put(&longer, b.p, b.n);
+    put(&longer, "xxxx", 4);
+    expect_fail(tiny_param, longer.p, longer.n, SR_E_FORMAT, "4 bytes left over");
+    /* unknown storage tag */
+    bytes tagged = {0};
+    put(&tagged, b.p, b.n);
+    uint32_t int8 = 0x000D4B38u;
+    memcpy(tagged.p, &int8, 4);
+    expect_fail(tiny_param, tagged.p, tagged.n, SR_E_UNSUPPORTED, "tag 0x000d4b38");
+    char *p;
+    p = replace(tiny_param, "7767517", "7767518");
+    expect_fail(p, b.p, b.n, SR_E_FORMAT, "bad magic");
+    free(p);
+    p = replace(tiny_param, "x1 e", "nowhere e");
+    expect_fail(p, b.p, b.n, SR_E_FORMAT, "line 9: layer up: input blob 'nowhere' is not produced");
+    free(p);
+    p = replace(tiny_param, "6=432", "6=431");
+    expect_fail(p, b.p, b.n, SR_E_FORMAT, "line 7: Convolution c2: weight_data_size 431");
+    free(p);
+    p = replace(tiny_param, "PixelShuffle ps", "Swish ps");
+    expect_fail(p, b.p, b.n, SR_E_UNSUPPORTED, "line 8: layer ps: type Swish is not supported");
+    free(p);
+    p = replace(tiny_param, "0=12 1=3", "0=12 7=2 1=3");
+    expect_fail(p, b.p, b.n, SR_E_UNSUPPORTED, "line 7: layer c2 (Convolution): parameter 7 is not supported");
+    free(p);
+    p = replace(tiny_param, "0=1 1=2.0", "0=1 6=1 1=2.0");
+    expect_fail(p, b.p, b.n, SR_E_UNSUPPORTED, "align_corner");
+    free(p);
+    p = replace(tiny_param, "4=1 5=1 6=432", "4=0 5=1 6=432");
+    expect_fail(p, b.p, b.n, SR_E_UNSUPPORTED, "valid convolutions");
+    free(p);
+    p = replace(tiny_param, "0=4\n", "0=5\n");
+    expect_fail(p, b.p, b.n, SR_E_FORMAT, "5 slopes for 4 channels");
+    free(p);
+    free(b.p), free(longer.p), free(tagged.p);
+}
+
+static void test_embedded_models(void **state)
+{
+    (void)state;
+    sr_embedded_model e;
+    int n = 0;
+    for (int i = 0; sr_embedded_get(i, &e); i++, n++) {
+        sr_model *m;
+        sr_error err;
+        assert_int_equal(sr_model_load_embedded(e.name, &m, &err), SR_OK);
+        assert_int_equal(sr_model_scale(m), e.scale);
+        assert_string_equal(sr_model_name(m), e.name);
+        assert_string_equal(sr_embedded_default(e.scale), e.name);
+        assert_int_equal(sr_model_prepad(m), 10);
+        sr_model_free(m);
+    }
+    assert_int_equal(n, 3);
+    sr_model *m;
+    sr_error err;
+    assert_int_equal(sr_model_load_embedded("nope", &m, &err), SR_E_INVALID);
+    assert_non_null(strstr(err.msg, "nope: no embedded model"));
+}
+
+static void test_shared_models(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        int ok, scale;
+        const char *msg;
+    } cases[] = {
+        {"models/realesrgan/realesr-animevideov3-x2.param", 1, 2, NULL},
+        {"models/realesrgan/realesr-animevideov3-x3.param", 1, 3, NULL},
+        {"models/realesrgan/realesr-animevideov3-x4.param", 1, 4, NULL},
+        {"models/realesrgan/realesrgan-x4fast.param", 1, 4, NULL},
+        {"models/waifu2x/upconv_7-scale2x.param", 0, 0, "type Deconvolution is not supported"},
+        {"models/realcugan/up2x-conservative.param", 0, 0, "type Pooling is not supported"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = shared_path(cases[i].file);
+        sr_model *m;
+        sr_error e;
+        sr_status s = sr_model_load_files(path, NULL, &m, &e);
+        if (cases[i].ok) {
+            if (s)
+                fail_msg("%s", e.msg);
+            assert_int_equal(sr_model_scale(m), cases[i].scale);
+            sr_model_free(m);
+        } else {
+            assert_int_equal(s, SR_E_UNSUPPORTED);
+            assert_non_null(strstr(e.msg, cases[i].msg));
+            assert_non_null(strstr(e.msg, path)); /* the message names the file */
+        }
+    }
+    sr_model *m;
+    sr_error e;
+    assert_int_equal(sr_model_load_files("/nonexistent/x.param", NULL, &m, &e), SR_E_IO);
+    assert_non_null(strstr(e.msg, "/nonexistent/x.param: No such file"));
+    assert_int_equal(sr_model_load_files("/tmp/x.txt", NULL, &m, &e), SR_E_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loads_tiny_model),   cmocka_unit_test(test_half_conversion),
+        cmocka_unit_test(test_rejects_corrupt_models), cmocka_unit_test(test_embedded_models),
+        cmocka_unit_test(test_shared_models),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

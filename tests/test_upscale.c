@@ -1,0 +1,114 @@
+/* test_upscale.c - the tiled runner: tiled equals untiled bit for bit at any tile size and
+ * thread count, channels (gray, gray+alpha, RGB, RGBA), and memory bounded by the tile. */
+#include "test_common.h"
+
+static sr_model *load(const char *name)
+{
+    sr_model *m;
+    sr_error e;
+    if (sr_model_load_embedded(name, &m, &e))
+        fail_msg("%s", e.msg);
+    return m;
+}
+
+static void upscale(const sr_model *m, const sr_image *in, int tile, int threads, sr_image *out)
+{
+    sr_upscale_params p = {.tile = tile, .nthreads = threads};
+    sr_error e;
+    if (sr_upscale_image(m, &p, in, out, &e))
+        fail_msg("%s", e.msg);
+}
+
+static void test_tiled_equals_untiled(void **state)
+{
+    (void)state;
+    const char *models[] = {"realesr-animevideov3-x2", "realesr-animevideov3-x3",
+                            "realesr-animevideov3-x4"};
+    for (int k = 0; k < 3; k++) {
+        sr_model *m = load(models[k]);
+        sr_image in, ref;
+        make_test_image(&in, 45, 31, 3, 7);
+        upscale(m, &in, 256, 1, &ref);
+        assert_int_equal(ref.w, 45 * sr_model_scale(m));
+        assert_int_equal(ref.h, 31 * sr_model_scale(m));
+        const int tiles[] = {16, 23, 40};
+        for (int t = 0; t < 3; t++)
+            for (int threads = 1; threads <= 2; threads++) {
+                sr_image out;
+                upscale(m, &in, tiles[t], threads, &out);
+                if (memcmp(out.data, ref.data, (size_t)ref.w * ref.h * 3) != 0)
+                    fail_msg("%s: tile %d with %d threads differs from untiled", models[k],
+                             tiles[t], threads);
+                sr_image_free(&out);
+            }
+        sr_image_free(&in);
+        sr_image_free(&ref);
+        sr_model_free(m);
+    }
+}
+
+static void test_channels(void **state)
+{
+    (void)state;
+    sr_model *m = load("realesr-animevideov3-x2");
+    sr_image rgba, rgb, out_rgba, out_rgb;
+    make_test_image(&rgba, 20, 14, 4, 3);
+    assert_int_equal(sr_image_alloc(&rgb, 20, 14, 3, NULL), SR_OK);
+    sr_image alpha;
+    assert_int_equal(sr_image_alloc(&alpha, 20, 14, 1, NULL), SR_OK);
+    for (int i = 0; i < 20 * 14; i++) {
+        memcpy(rgb.data + i * 3, rgba.data + i * 4, 3);
+        alpha.data[i] = rgba.data[i * 4 + 3];
+    }
+    upscale(m, &rgba, 0, 1, &out_rgba);
+    upscale(m, &rgb, 0, 1, &out_rgb);
+    assert_int_equal(out_rgba.c, 4);
+    sr_image big_alpha;
+    assert_int_equal(sr_image_resize(&alpha, 40, 28, &big_alpha, NULL), SR_OK);
+    for (int i = 0; i < 40 * 28; i++) {
+        assert_memory_equal(out_rgba.data + i * 4, out_rgb.data + i * 3, 3); /* RGB: the net */
+        assert_int_equal(out_rgba.data[i * 4 + 3], big_alpha.data[i]);    /* alpha: bicubic */
+    }
+    /* gray in, gray out: the value is the mean of the network's RGB for the replicated gray */
+    sr_image gray, out_gray;
+    make_test_image(&gray, 20, 14, 1, 5);
+    upscale(m, &gray, 0, 2, &out_gray);
+    assert_int_equal(out_gray.c, 1);
+    assert_int_equal(out_gray.w, 40);
+    sr_image ga, out_ga;
+    make_test_image(&ga, 20, 14, 2, 5);
+    upscale(m, &ga, 0, 1, &out_ga);
+    assert_int_equal(out_ga.c, 2);
+    sr_image_free(&rgba), sr_image_free(&rgb), sr_image_free(&alpha), sr_image_free(&big_alpha);
+    sr_image_free(&out_rgba), sr_image_free(&out_rgb), sr_image_free(&gray);
+    sr_image_free(&out_gray), sr_image_free(&ga), sr_image_free(&out_ga);
+    sr_model_free(m);
+}
+
+static void test_runner_memory_follows_tile(void **state)
+{
+    (void)state;
+    sr_model *m = load("realesr-animevideov3-x4");
+    sr_net *small, *big;
+    sr_error e;
+    assert_int_equal(sr_net_create(m, 64, &small, &e), SR_OK);
+    assert_int_equal(sr_net_create(m, 256, &big, &e), SR_OK);
+    /* three 64-channel buffers of (tile + 2*halo + 2)^2 floats dominate */
+    size_t side = 256 + 2 * 18 + 2;
+    assert_true(sr_net_bytes(big) < 5 * 64 * side * side * sizeof(float));
+    assert_true(sr_net_bytes(small) * 5 < sr_net_bytes(big));
+    assert_int_equal(sr_net_create(m, 4, &small, &e) == SR_OK ? 1 : 0, 0);
+    assert_non_null(strstr(e.msg, "tile size 4"));
+    sr_net_free(big);
+    sr_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tiled_equals_untiled),
+        cmocka_unit_test(test_channels),
+        cmocka_unit_test(test_runner_memory_follows_tile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
