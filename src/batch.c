@@ -134,6 +134,20 @@ static int cmp_named(const void *a, const void *b)
     return c ? c : x->idx - y->idx;
 }
 
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    int idx;
+} file_id;
+
+static int cmp_id(const void *a, const void *b)
+{
+    const file_id *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
 /* Two inputs mapping to one output, or an output that is an existing input, stop the batch. */
 static sr_status check_collisions(const sr_batch_result *r, sr_error *err)
 {
@@ -149,16 +163,26 @@ static sr_status check_collisions(const sr_batch_result *r, sr_error *err)
             s = sr__err(err, SR_E_INVALID, "%s and %s would both be written to %s",
                         r->files[v[i - 1].idx].input, r->files[v[i].idx].input, v[i].path);
     free(v);
+    /* Inputs by (device, inode), so each existing output is one binary search, not a scan. */
+    file_id *ids = malloc((size_t)r->nfiles * sizeof *ids + 1);
+    if (!ids)
+        return s ? s : sr__err(err, SR_E_NOMEM, "out of memory");
+    int nids = 0;
+    struct stat st;
+    for (int i = 0; i < r->nfiles && !s; i++)
+        if (stat(r->files[i].input, &st) == 0)
+            ids[nids++] = (file_id){st.st_dev, st.st_ino, i};
+    qsort(ids, (size_t)nids, sizeof *ids, cmp_id);
     for (int i = 0; i < r->nfiles && !s; i++) {
-        struct stat so, si;
-        if (stat(r->files[i].output, &so) != 0)
+        if (stat(r->files[i].output, &st) != 0)
             continue;
-        for (int j = 0; j < r->nfiles && !s; j++)
-            if (stat(r->files[j].input, &si) == 0 && si.st_dev == so.st_dev &&
-                si.st_ino == so.st_ino)
-                s = sr__err(err, SR_E_INVALID, "%s: output would overwrite the input %s",
-                            r->files[i].output, r->files[j].input);
+        file_id key = {st.st_dev, st.st_ino, 0};
+        const file_id *hit = bsearch(&key, ids, (size_t)nids, sizeof *ids, cmp_id);
+        if (hit)
+            s = sr__err(err, SR_E_INVALID, "%s: output would overwrite the input %s",
+                        r->files[i].output, r->files[hit->idx].input);
     }
+    free(ids);
     return s;
 }
 

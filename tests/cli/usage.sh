@@ -1,0 +1,35 @@
+# Usage errors exit 2 with a message; nothing is processed.
+. "$(dirname "$0")/common.sh"
+mkdir in
+"$MKIMG" in a.png:8x8x3 || fail make_images
+expect 2 "$SRGAN" batch in out --threads 2 --sequential
+has "--threads and --sequential exclude each other"
+[ ! -e out ] || fail "out was created"
+expect 2 "$SRGAN" batch in out --sequential --threads 2
+expect 2 "$SRGAN" batch in
+has "usage: srgan batch IN_DIR OUT_DIR"
+expect 2 "$SRGAN" batch in out --bogus
+has "unknown option '--bogus'"
+expect 2 "$SRGAN" batch in out --threads 0
+has "bad or missing value for --threads"
+expect 2 "$SRGAN" batch in out --threads
+expect 2 "$SRGAN" batch in out --format gif
+expect 2 "$SRGAN" batch in out --scale 5
+has "no embedded model for --scale 5"
+expect 2 "$SRGAN" batch in out --model nothere.param
+has "cannot use model: nothere.param"
+printf '7767517\n2 2\nInput in 0 1 data\nMystery m 1 1 data out\n' > bad.param
+: > bad.bin
+expect 2 "$SRGAN" batch in out --model bad.param
+has "line 4"
+has "Mystery"
+expect 2 "$SRGAN" batch in out --model realesr-animevideov3-x2 --scale 4
+has "upscales x2, not x4"
+expect 2 "$SRGAN" frobnicate
+expect 0 "$SRGAN" --version
+grep -q "^srgan " _out || fail "--version output"
+expect 0 "$SRGAN" models
+grep -q "realesr-animevideov3-x4" _out || fail "models list"
+expect 0 "$SRGAN" batch --help
+grep -q -- "--sequential" _out || fail "batch --help"
+exit 0

@@ -1,0 +1,111 @@
+/* test_golden.c - end to end against the reference programs' outputs in ../shared/golden.
+ *
+ * Tolerances come from ../shared/golden/README.md and from measurement: an exact fp32 evaluation
+ * of these graphs (srgan, and the independent PyTorch cross-check srvgg_ref.py) differs from
+ * realesrgan-ncnn-vulkan's fp16-storage output by at most 2 levels for realesr-animevideov3 and 4
+ * for realesrgan-x4fast (34 convolutions), mean below 0.15. srgan copies the reflect prepadding,
+ * so the whole image is compared, borders included. Measured (AVX-512, any tile and thread count):
+ *   in64   animevideov3-x2 0.0864/2  -x4 0.0795/2  x4fast 0.0964/4
+ *   in96x80 animevideov3-x2 0.0971/2  -x4 0.0917/2  x4fast 0.1341/4   (mean abs / max, levels)
+ */
+#include "test_common.h"
+
+typedef struct {
+    const char *model;
+    int max_abs;
+} golden_model;
+
+static const golden_model models[] = {
+    {"realesr-animevideov3-x2", 2},
+    {"realesr-animevideov3-x4", 2},
+    {"realesrgan-x4fast", 4},
+};
+static const char *const inputs[] = {"in64", "in96x80"};
+#define MEAN_LIMIT 0.15
+
+static void compare(const char *model, int max_abs, const char *input, int tile, int threads)
+{
+    char rel[256], param[4096];
+    snprintf(rel, sizeof rel, "models/realesrgan/%s.param", model);
+    snprintf(param, sizeof param, "%s", shared_path(rel));
+    sr_model *m;
+    sr_error e;
+    if (sr_model_load_files(param, NULL, &m, &e))
+        fail_msg("%s", e.msg);
+    sr_image in, want, got;
+    snprintf(rel, sizeof rel, "golden/%s.png", input);
+    assert_int_equal(sr_image_load(shared_path(rel), SR_DEFAULT_MAX_PIXELS, &in, &e), SR_OK);
+    snprintf(rel, sizeof rel, "golden/%s-%s.png", input, model);
+    assert_int_equal(sr_image_load(shared_path(rel), SR_DEFAULT_MAX_PIXELS, &want, &e), SR_OK);
+    sr_upscale_params p = {.tile = tile, .nthreads = threads};
+    if (sr_upscale_image(m, &p, &in, &got, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(got.w, want.w), assert_int_equal(got.h, want.h);
+    assert_int_equal(got.c, 3), assert_int_equal(want.c, 3);
+    size_t n = (size_t)got.w * got.h * 3;
+    long sum = 0;
+    int worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = abs(got.data[i] - want.data[i]);
+        sum += d;
+        worst = d > worst ? d : worst;
+    }
+    double mean = (double)sum / (double)n;
+    print_message("%s %s tile %d threads %d: mean %.4f max %d\n", input, model, tile, threads,
+                  mean, worst);
+    if (worst > max_abs || mean > MEAN_LIMIT)
+        fail_msg("%s on %s: mean %.4f max %d, allowed mean %.2f max %d", model, input, mean, worst,
+                 MEAN_LIMIT, max_abs);
+    sr_image_free(&in), sr_image_free(&want), sr_image_free(&got);
+    sr_model_free(m);
+}
+
+static void test_whole_image(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
+        for (int i = 0; i < 2; i++)
+            compare(models[k].model, models[k].max_abs, inputs[i], 0, 1);
+}
+
+/* The same agreement when the image is cut into tiles much smaller than itself. */
+static void test_small_tiles(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
+        compare(models[k].model, models[k].max_abs, "in96x80", 24, 2);
+}
+
+/* The embedded default is the same network as the shared file: the outputs are identical. */
+static void test_embedded_matches_file(void **state)
+{
+    (void)state;
+    sr_model *a, *b;
+    sr_error e;
+    assert_int_equal(sr_model_load_embedded("realesr-animevideov3-x4", &a, &e), SR_OK);
+    if (sr_model_load_files(shared_path("models/realesrgan/realesr-animevideov3-x4.param"), NULL,
+                            &b, &e))
+        fail_msg("%s", e.msg);
+    sr_image in, oa, ob;
+    assert_int_equal(
+        sr_image_load(shared_path("golden/in64.png"), SR_DEFAULT_MAX_PIXELS, &in, &e), SR_OK);
+    sr_upscale_params p = {.tile = 0, .nthreads = 2};
+    assert_int_equal(sr_upscale_image(a, &p, &in, &oa, &e), SR_OK);
+    assert_int_equal(sr_upscale_image(b, &p, &in, &ob, &e), SR_OK);
+    assert_memory_equal(oa.data, ob.data, (size_t)oa.w * oa.h * 3);
+    sr_image_free(&in), sr_image_free(&oa), sr_image_free(&ob);
+    sr_model_free(a), sr_model_free(b);
+}
+
+int main(void)
+{
+    int missing = shared_missing_code();
+    if (missing >= 0)
+        return missing;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_whole_image),
+        cmocka_unit_test(test_small_tiles),
+        cmocka_unit_test(test_embedded_matches_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,223 @@
+/* test_image.c - decode/encode round trips, every error path with its message, the pixel limit
+ * checked before decoding, atomic saves, and the bicubic resize. */
+#include "test_common.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = make_temp_dir();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    remove_tree(dir);
+    free(dir);
+    return 0;
+}
+
+static const char *path_in(const char *name)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s/%s", dir, name);
+    return buf;
+}
+
+static void write_bytes(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+static int count_entries(const char *d)
+{
+    DIR *dd = opendir(d);
+    assert_non_null(dd);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dd));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(dd);
+    return n;
+}
+
+static void expect_load_error(const char *path, sr_status want, const char *msg)
+{
+    sr_image im;
+    sr_error e = {{0}};
+    sr_status s = sr_image_load(path, SR_DEFAULT_MAX_PIXELS, &im, &e);
+    if (s != want || !strstr(e.msg, msg) || !strstr(e.msg, path))
+        fail_msg("%s: status %d '%s', expected %d with '%s'", path, s, e.msg, want, msg);
+    assert_null(im.data);
+}
+
+static void test_lossless_round_trips(void **state)
+{
+    (void)state;
+    const struct {
+        sr_format fmt;
+        int c;
+    } cases[] = {{SR_FMT_PNG, 1}, {SR_FMT_PNG, 2}, {SR_FMT_PNG, 3}, {SR_FMT_PNG, 4},
+                 {SR_FMT_BMP, 3}, {SR_FMT_TGA, 3}, {SR_FMT_TGA, 4}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sr_image a, b;
+        sr_error e;
+        make_test_image(&a, 37, 23, cases[i].c, (unsigned)i);
+        char name[32];
+        snprintf(name, sizeof name, "rt%zu.%s", i, sr_format_ext(cases[i].fmt));
+        const char *p = path_in(name);
+        assert_int_equal(sr_image_save(p, &a, cases[i].fmt, 90, &e), SR_OK);
+        assert_int_equal(sr_image_load(p, SR_DEFAULT_MAX_PIXELS, &b, &e), SR_OK);
+        assert_int_equal(b.w, 37), assert_int_equal(b.h, 23), assert_int_equal(b.c, cases[i].c);
+        assert_memory_equal(a.data, b.data, (size_t)37 * 23 * cases[i].c);
+        sr_image_free(&a), sr_image_free(&b);
+    }
+}
+
+static void test_jpeg_round_trip_is_close(void **state)
+{
+    (void)state;
+    sr_image a, b;
+    sr_error e;
+    /* a smooth gradient: JPEG at quality 95 should stay within a few levels on average */
+    assert_int_equal(sr_image_alloc(&a, 64, 48, 3, &e), SR_OK);
+    for (int i = 0; i < 64 * 48 * 3; i++)
+        a.data[i] = (uint8_t)((i / 3 % 64) * 3 + (i / 192) * 2 + (i % 3) * 10);
+    const char *p = path_in("q.jpg");
+    assert_int_equal(sr_image_save(p, &a, SR_FMT_JPG, 95, &e), SR_OK);
+    assert_int_equal(sr_image_load(p, SR_DEFAULT_MAX_PIXELS, &b, &e), SR_OK);
+    assert_int_equal(b.c, 3);
+    double sum = 0;
+    for (int i = 0; i < 64 * 48 * 3; i++)
+        sum += abs(a.data[i] - b.data[i]);
+    assert_true(sum / (64 * 48 * 3) < 2.0);
+    sr_image_free(&a), sr_image_free(&b);
+}
+
+static void test_load_errors(void **state)
+{
+    (void)state;
+    expect_load_error(path_in("missing.png"), SR_E_IO, "No such file or directory");
+    write_bytes(path_in("zero.png"), "", 0);
+    expect_load_error(path_in("zero.png"), SR_E_FORMAT, "empty file");
+    const char text[] = "this is not an image\n";
+    write_bytes(path_in("text.png"), text, sizeof text - 1);
+    expect_load_error(path_in("text.png"), SR_E_FORMAT, "not a readable PNG, JPEG, BMP or TGA");
+    /* a PNG cut after its header: the header is valid, the pixels are not there */
+    sr_image a;
+    sr_error e;
+    make_test_image(&a, 40, 40, 3, 1);
+    assert_int_equal(sr_image_save(path_in("full.png"), &a, SR_FMT_PNG, 0, &e), SR_OK);
+    sr_image_free(&a);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(sr__read_file(path_in("full.png"), 1 << 20, &buf, &len, &e), SR_OK);
+    write_bytes(path_in("trunc.png"), buf, len / 2);
+    free(buf);
+    expect_load_error(path_in("trunc.png"), SR_E_FORMAT, "corrupt or truncated image");
+    mkdir(path_in("adir.png"), 0755);
+    expect_load_error(path_in("adir.png"), SR_E_IO, "");
+}
+
+static void test_pixel_limit_before_decoding(void **state)
+{
+    (void)state;
+    /* A PNG header that declares 100000 x 100000 pixels and holds none: refused from the
+     * header alone, so the decoder never allocates the 30 GB it would need. */
+    static const uint8_t bomb[] = {
+        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+        0, 0x01, 0x86, 0xa0, 0, 0x01, 0x86, 0xa0, 8, 2, 0, 0, 0, 0x0c, 0x8f, 0x5c, 0x65};
+    write_bytes(path_in("bomb.png"), bomb, sizeof bomb);
+    expect_load_error(path_in("bomb.png"), SR_E_LIMIT,
+                      "100000x100000 pixels exceeds the limit of 268435456 (--max-pixels)");
+    /* the limit is inclusive and configurable */
+    sr_image a, b;
+    sr_error e;
+    make_test_image(&a, 10, 10, 3, 2);
+    assert_int_equal(sr_image_save(path_in("ten.png"), &a, SR_FMT_PNG, 0, &e), SR_OK);
+    assert_int_equal(sr_image_load(path_in("ten.png"), 100, &b, &e), SR_OK);
+    sr_image_free(&b);
+    assert_int_equal(sr_image_load(path_in("ten.png"), 99, &b, &e), SR_E_LIMIT);
+    sr_image_free(&a);
+}
+
+static void test_save_is_atomic(void **state)
+{
+    (void)state;
+    sr_image a;
+    sr_error e;
+    make_test_image(&a, 8, 8, 3, 3);
+    /* missing folder: reported, nothing created */
+    assert_int_equal(sr_image_save(path_in("nodir/x.png"), &a, SR_FMT_PNG, 0, &e), SR_E_IO);
+    assert_non_null(strstr(e.msg, "cannot create a temporary file"));
+    /* the destination is a folder: the rename fails and the temporary is removed */
+    char sub[4096];
+    snprintf(sub, sizeof sub, "%s", path_in("sub"));
+    assert_int_equal(mkdir(sub, 0755), 0);
+    char target[4200];
+    snprintf(target, sizeof target, "%s/busy.png", sub);
+    assert_int_equal(mkdir(target, 0755), 0);
+    assert_int_equal(sr_image_save(target, &a, SR_FMT_PNG, 0, &e), SR_E_IO);
+    assert_non_null(strstr(e.msg, "busy.png"));
+    assert_int_equal(count_entries(sub), 1); /* only busy.png itself */
+    /* success replaces an existing file whole */
+    snprintf(target, sizeof target, "%s/ok.png", sub);
+    write_bytes(target, "old", 3);
+    assert_int_equal(sr_image_save(target, &a, SR_FMT_PNG, 0, &e), SR_OK);
+    sr_image b;
+    assert_int_equal(sr_image_load(target, SR_DEFAULT_MAX_PIXELS, &b, &e), SR_OK);
+    assert_memory_equal(a.data, b.data, 8 * 8 * 3);
+    assert_int_equal(count_entries(sub), 2);
+    sr_image_free(&a), sr_image_free(&b);
+}
+
+static void test_resize(void **state)
+{
+    (void)state;
+    sr_image a, b, c;
+    sr_error e;
+    make_test_image(&a, 19, 13, 4, 4);
+    /* same size: every tap lands on a sample, so the image comes back unchanged */
+    assert_int_equal(sr_image_resize(&a, 19, 13, &b, &e), SR_OK);
+    assert_memory_equal(a.data, b.data, (size_t)19 * 13 * 4);
+    sr_image_free(&b);
+    /* a flat image stays flat at any size */
+    memset(a.data, 77, (size_t)19 * 13 * 4);
+    assert_int_equal(sr_image_resize(&a, 57, 26, &c, &e), SR_OK);
+    for (size_t i = 0; i < (size_t)57 * 26 * 4; i++)
+        assert_int_equal(c.data[i], 77);
+    sr_image_free(&a), sr_image_free(&c);
+}
+
+static void test_format_names(void **state)
+{
+    (void)state;
+    sr_format f;
+    assert_true(sr_format_from_name("png", &f) && f == SR_FMT_PNG);
+    assert_true(sr_format_from_name("JPEG", &f) && f == SR_FMT_JPG);
+    assert_true(sr_format_from_name("jpg", &f) && f == SR_FMT_JPG);
+    assert_true(sr_format_from_name("tga", &f) && f == SR_FMT_TGA);
+    assert_false(sr_format_from_name("gif", &f));
+    assert_string_equal(sr_format_ext(SR_FMT_BMP), "bmp");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lossless_round_trips),
+        cmocka_unit_test(test_jpeg_round_trip_is_close),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_pixel_limit_before_decoding),
+        cmocka_unit_test(test_save_is_atomic),
+        cmocka_unit_test(test_resize),
+        cmocka_unit_test(test_format_names),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
