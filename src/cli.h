@@ -9,6 +9,7 @@ enum { SR_EXIT_OK = 0, SR_EXIT_FAILED = 1, SR_EXIT_USAGE = 2 };
 
 int cmd_batch(int argc, char **argv);
 int cmd_upscale(int argc, char **argv);
+int cmd_resize(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* Loads --model NAME|PATH.param, or the embedded default for scale when name is NULL, and

@@ -1,5 +1,5 @@
-/* cmd_batch.c - `srgan batch IN_DIR OUT_DIR` and `srgan upscale IN OUT`: options, then the
- * library's batch engine or single-image path. */
+/* cmd_batch.c - `srgan batch IN_DIR OUT_DIR`, `srgan upscale IN OUT` and `srgan resize IN OUT`
+ * (bicubic, the baseline): options, then the library's batch engine or single-image path. */
 #include "cli.h"
 #include "internal.h"
 
@@ -159,23 +159,26 @@ int cmd_batch(int argc, char **argv)
     return rc;
 }
 
-int cmd_upscale(int argc, char **argv)
+/* One image through the network (model != NULL) or through plain bicubic (the baseline). */
+static int single_image(int argc, char **argv, const char *cmd, int use_model)
 {
     options o;
-    int rc = parse(argc, argv, "upscale", "IN OUT [options]", &o);
+    int rc = parse(argc, argv, cmd, "IN OUT [options]", &o);
     if (rc >= 0)
         return rc;
+    rc = SR_EXIT_OK;
     if (!o.format_set) {
         const char *dot = strrchr(o.pos[1], '.');
         if (!dot || !sr_format_from_name(dot + 1, &o.format)) {
-            fprintf(stderr, "srgan upscale: %s: unknown output extension (use --format)\n",
+            fprintf(stderr, "srgan %s: %s: unknown output extension (use --format)\n", cmd,
                     o.pos[1]);
             return SR_EXIT_USAGE;
         }
     }
-    sr_model *m;
-    if ((rc = cli_load_model(o.model, o.scale, &m)))
+    sr_model *m = NULL;
+    if (use_model && (rc = cli_load_model(o.model, o.scale, &m)))
         return rc;
+    int scale = m ? sr_model_scale(m) : o.scale ? o.scale : 4;
     sr_image in = {0}, out = {0};
     sr_error err;
     sr_upscale_params up = sr_upscale_default_params();
@@ -183,8 +186,10 @@ int cmd_upscale(int argc, char **argv)
     up.nthreads = o.threads;
     double t0 = sr__now();
     sr_status s = sr_image_load(o.pos[0], o.max_pixels, &in, &err);
-    if (!s)
+    if (!s && m)
         s = sr_upscale_image(m, &up, &in, &out, &err);
+    else if (!s)
+        s = sr_image_resize(&in, in.w * scale, in.h * scale, &out, &err);
     if (!s)
         s = sr_image_save(o.pos[1], &out, o.format, o.quality, &err);
     if (s) {
@@ -194,10 +199,21 @@ int cmd_upscale(int argc, char **argv)
         rc = SR_EXIT_FAILED;
     } else if (!o.quiet) {
         fprintf(stderr, "srgan: %s -> %s (%dx%d -> %dx%d, %.2f s, %d threads, %s)\n", o.pos[0],
-                o.pos[1], in.w, in.h, out.w, out.h, sr__now() - t0, o.threads, sr_model_name(m));
+                o.pos[1], in.w, in.h, out.w, out.h, sr__now() - t0, m ? o.threads : 1,
+                m ? sr_model_name(m) : "bicubic");
     }
     sr_image_free(&in);
     sr_image_free(&out);
     sr_model_free(m);
     return rc;
+}
+
+int cmd_upscale(int argc, char **argv)
+{
+    return single_image(argc, argv, "upscale", 1);
+}
+
+int cmd_resize(int argc, char **argv)
+{
+    return single_image(argc, argv, "resize", 0);
 }

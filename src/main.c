@@ -18,6 +18,7 @@ typedef struct {
 static const command commands[] = {
     {"batch", "IN_DIR OUT_DIR [options]", "upscale every image in a folder", cmd_batch},
     {"upscale", "IN OUT [options]", "upscale one image", cmd_upscale},
+    {"resize", "IN OUT [--scale N]", "bicubic upscale of one image (the baseline)", cmd_resize},
     {"models", "", "list the embedded models", cmd_models},
     {"parallel-benchmark", "[options]", "measure thread scaling of the batch path", cmd_bench},
     {"version", "", "print the version and the convolution kernel in use", cmd_version},

@@ -13,4 +13,8 @@ expect 2 "$SRGAN" upscale in.png x.gif
 has "unknown output extension"
 expect 1 "$SRGAN" upscale in.png nodir/x.png
 has "nodir/x.png"
+# srgan resize: the bicubic baseline, same options
+expect 0 "$SRGAN" resize in.png bic.png --scale 2
+has "(30x20 -> 60x40,"
+has "bicubic)"
 exit 0
