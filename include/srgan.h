@@ -20,6 +20,7 @@
 #ifndef SRGAN_H
 #define SRGAN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -143,7 +144,8 @@ sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const 
 
 /* ---- batches ---- */
 
-typedef enum { SR_FILE_OK = 0, SR_FILE_FAILED, SR_FILE_SKIPPED } sr_file_status;
+/* PENDING: never started because the batch was stopped (sr_batch_params.stop). */
+typedef enum { SR_FILE_OK = 0, SR_FILE_FAILED, SR_FILE_SKIPPED, SR_FILE_PENDING } sr_file_status;
 
 typedef struct {
     char *input, *output;  /* paths; owned by the result */
@@ -168,14 +170,19 @@ typedef struct {
     int force;          /* overwrite existing outputs instead of skipping them */
     int recursive;      /* descend into subfolders, mirroring them under out_dir */
     uint64_t max_pixels; /* per input image; larger ones fail before decoding */
+    int shard_index, shard_count; /* process only files i with i % count == index of the sorted
+                                   * list (0 <= index < count); count 0: every file */
+    const volatile sig_atomic_t *stop; /* when *stop becomes non-zero (e.g. from a signal
+                                        * handler), no new file starts; may be NULL */
     sr_batch_callback on_file; /* may be NULL */
     void *ctx;
 } sr_batch_params;
 
 typedef struct {
     sr_file_result *files;
-    int nfiles;
-    int ok, failed, skipped;
+    int nfiles;              /* the files of this shard */
+    int ok, failed, skipped, pending;
+    int stopped;             /* *stop was set before every file had run */
     double seconds;          /* wall time of the processing loop */
     double in_megapixels;    /* input pixels of the images processed ok, in millions */
     int threads;

@@ -235,6 +235,25 @@ static void process_file(const sr_model *m, sr_net *const *nets, int nnets,
     }
 }
 
+static void keep_shard(sr_batch_result *r, int index, int count)
+{
+    int k = 0;
+    for (int i = 0; i < r->nfiles; i++) {
+        if (i % count == index) {
+            r->files[k++] = r->files[i];
+        } else {
+            free(r->files[i].input);
+            free(r->files[i].output);
+        }
+    }
+    r->nfiles = k;
+}
+
+static int stop_requested(const sr_batch_params *p)
+{
+    return p->stop && *p->stop;
+}
+
 sr_batch_params sr_batch_default_params(void)
 {
     return (sr_batch_params){.threads = 0,
@@ -267,7 +286,9 @@ static sr_status prepare(const sr_batch_params *p, sr_batch_result *res, sr_erro
         free(rel.v[i]);
     free(rel.v);
     if (!s)
-        s = check_collisions(res, err);
+        s = check_collisions(res, err); /* over every file, so all shards agree */
+    if (!s && p->shard_count > 0)
+        keep_shard(res, p->shard_index, p->shard_count);
     return s;
 }
 
@@ -277,6 +298,10 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
     memset(res, 0, sizeof *res);
     int T = p->threads > 0 ? p->threads : omp_get_max_threads();
     res->threads = T;
+    if (p->shard_count < 0 || (p->shard_count > 0 && (p->shard_index < 0 ||
+                                                      p->shard_index >= p->shard_count)))
+        return sr__err(err, SR_E_INVALID, "shard %d/%d: need 0 <= K < N", p->shard_index,
+                       p->shard_count);
     sr_status s = prepare(p, res, err);
     if (s)
         return s;
@@ -285,10 +310,12 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
         return sr__err(err, SR_E_NOMEM, "out of memory");
     for (int i = 0; i < res->nfiles; i++) {
         struct stat st;
-        if (!p->force && stat(res->files[i].output, &st) == 0)
+        if (!p->force && stat(res->files[i].output, &st) == 0) {
             res->files[i].status = SR_FILE_SKIPPED;
-        else
+        } else {
+            res->files[i].status = SR_FILE_PENDING;
             todo[ntodo++] = i;
+        }
     }
     if (ntodo > 0 && sr__mkdirs(p->out_dir) != 0) {
         free(todo);
@@ -307,6 +334,8 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
     if (!s && ntodo >= T && T > 1) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
         for (int k = 0; k < ntodo; k++) {
+            if (stop_requested(p))
+                continue; /* OpenMP loops cannot break; the rest stay pending */
             sr_file_result *f = &res->files[todo[k]];
             process_file(m, &nets[omp_get_thread_num()], 1, p, f);
             int d, fl = 0;
@@ -323,7 +352,7 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
                 p->on_file(p->ctx, f, d, fl, ntodo);
         }
     } else if (!s) {
-        for (int k = 0; k < ntodo; k++) {
+        for (int k = 0; k < ntodo && !stop_requested(p); k++) {
             sr_file_result *f = &res->files[todo[k]];
             process_file(m, nets, nnets, p, f);
             done++;
@@ -342,6 +371,8 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
         res->ok += f->status == SR_FILE_OK;
         res->failed += f->status == SR_FILE_FAILED;
         res->skipped += f->status == SR_FILE_SKIPPED;
+        res->pending += f->status == SR_FILE_PENDING;
+        res->stopped |= f->status == SR_FILE_PENDING && stop_requested(p);
         if (f->status == SR_FILE_OK)
             res->in_megapixels += (double)f->in_w * f->in_h / 1e6;
     }

@@ -4,15 +4,17 @@
 #include "internal.h"
 
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const char *pos[2];
     int npos;
     const char *model, *report;
     int scale, threads, sequential, tile, quality, force, recursive, quiet, verbose;
-    int format_set;
+    int format_set, shard_index, shard_count;
     sr_format format;
     uint64_t max_pixels;
 } options;
@@ -29,6 +31,7 @@ static const char *const option_help =
     "  --force              overwrite existing outputs (default: skip them)\n"
     "  --recursive          include subfolders, mirrored under OUT_DIR\n"
     "  --max-pixels N       refuse inputs with more pixels (default 268435456)\n"
+    "  --shard K/N          batch only: files K, K+N, K+2N, ... of the sorted list (0 <= K < N)\n"
     "  --report FILE.json   write a JSON report of the batch\n"
     "  -q, --quiet          no progress or per-file lines (the summary stays)\n"
     "  -v, --verbose        a line per finished file\n";
@@ -75,6 +78,11 @@ static int parse(int argc, char **argv, const char *cmd, const char *args, optio
         } else if (!strcmp(a, "--max-pixels")) {
             int mp;
             takes = 1, ok = cli_int(v, 1, 2000000000, &mp), o->max_pixels = (uint64_t)mp;
+        } else if (!strcmp(a, "--shard")) {
+            char tail;
+            takes = 1;
+            ok = v && sscanf(v, "%d/%d%c", &o->shard_index, &o->shard_count, &tail) == 2 &&
+                 o->shard_count >= 1 && o->shard_index >= 0 && o->shard_index < o->shard_count;
         } else if (!strcmp(a, "--report")) {
             takes = 1, ok = v != NULL, o->report = v;
         } else if (!strcmp(a, "--force")) {
@@ -110,6 +118,32 @@ static int parse(int argc, char **argv, const char *cmd, const char *args, optio
     return -1;
 }
 
+/* The one piece of state a signal handler may touch. The first SIGINT/SIGTERM stops new files
+ * from starting; running ones finish and are written whole. A second one ends the process at
+ * once (the default action), possibly leaving a hidden .NAME.tmp-XXXXXX behind. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    static const char msg[] = "\nsrgan: stopping after the images in progress "
+                              "(signal again to quit at once)\n";
+    stop_signal = sig;
+    signal(sig, SIG_DFL);
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int cmd_batch(int argc, char **argv)
 {
     options o;
@@ -131,10 +165,14 @@ int cmd_batch(int argc, char **argv)
     p.force = o.force;
     p.recursive = o.recursive;
     p.max_pixels = o.max_pixels;
+    p.shard_index = o.shard_index;
+    p.shard_count = o.shard_count;
+    p.stop = &stop_signal;
     p.on_file = cli_progress_on_file;
     p.ctx = &prog;
     sr_batch_result res;
     sr_error err;
+    catch_stop_signals();
     sr_status s = sr_batch_run(m, &p, &res, &err);
     cli_progress_clear(&prog);
     if (s) {
@@ -142,16 +180,19 @@ int cmd_batch(int argc, char **argv)
         rc = s == SR_E_INVALID ? SR_EXIT_USAGE : SR_EXIT_FAILED;
     } else {
         double sec = res.seconds > 0 ? res.seconds : 1e-9;
+        char pending[64] = "";
+        if (res.pending)
+            snprintf(pending, sizeof pending, ", %d not started", res.pending);
         fprintf(stderr,
-                "srgan: %d ok, %d failed, %d skipped of %d in %.2f s (%.2f images/s, %.3f "
-                "MP/s in, %d threads, %s)\n",
-                res.ok, res.failed, res.skipped, res.nfiles, res.seconds,
+                "srgan: %d ok, %d failed, %d skipped%s of %d in %.2f s (%.2f images/s, %.3f "
+                "MP/s in, %d threads, %s)%s\n",
+                res.ok, res.failed, res.skipped, pending, res.nfiles, res.seconds,
                 (res.ok + res.failed) / sec, res.in_megapixels / sec, res.threads,
-                sr_model_name(m));
-        rc = res.failed ? SR_EXIT_FAILED : SR_EXIT_OK;
+                sr_model_name(m), res.stopped ? ": interrupted, run again to finish" : "");
+        rc = res.stopped ? 128 + stop_signal : res.failed ? SR_EXIT_FAILED : SR_EXIT_OK;
         if (o.report && sr_batch_write_report(o.report, &res, m, &err)) {
             fprintf(stderr, "srgan: cannot write the report: %s\n", err.msg);
-            rc = SR_EXIT_FAILED;
+            rc = rc ? rc : SR_EXIT_FAILED;
         }
     }
     sr_batch_result_free(&res);

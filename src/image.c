@@ -68,6 +68,33 @@ static int png_size(const uint8_t *b, size_t n, uint64_t *w, uint64_t *h)
     return 1;
 }
 
+/* Components of a JPEG's frame, from its SOF marker; 0 if not a JPEG or not found. stb decodes
+ * 4-component (CMYK/YCCK) files without their colour profile, which gives wrong colours; they
+ * are refused instead. */
+static int jpeg_components(const uint8_t *b, size_t n)
+{
+    if (n < 4 || b[0] != 0xFF || b[1] != 0xD8)
+        return 0;
+    size_t i = 2;
+    while (i + 4 <= n) {
+        if (b[i] != 0xFF)
+            return 0;
+        uint8_t mk = b[i + 1];
+        if (mk == 0xFF) { /* fill byte */
+            i++;
+            continue;
+        }
+        size_t len = (size_t)b[i + 2] << 8 | b[i + 3];
+        int sof = mk >= 0xC0 && mk <= 0xCF && mk != 0xC4 && mk != 0xC8 && mk != 0xCC;
+        if (sof)
+            return i + 9 < n ? b[i + 9] : 0;
+        if (mk == 0xDA || len < 2) /* scan data before any frame header: give up */
+            return 0;
+        i += 2 + len;
+    }
+    return 0;
+}
+
 static sr_status too_many_pixels(const char *path, uint64_t w, uint64_t h, uint64_t max,
                                  sr_error *err)
 {
@@ -96,6 +123,11 @@ sr_status sr_image_load(const char *path, uint64_t max_pixels, sr_image *out, sr
     if (png_size(buf, len, &pw, &ph) && pw * ph > max_pixels) {
         free(buf);
         return too_many_pixels(path, pw, ph, max_pixels, err);
+    }
+    if (jpeg_components(buf, len) == 4) {
+        free(buf);
+        return sr__err(err, SR_E_UNSUPPORTED, "%s: CMYK JPEG is not supported (convert it to RGB)",
+                       path);
     }
     int w, h, c;
     if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c)) {

@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +105,9 @@ static int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Past a file-size limit (ulimit -f) a write should fail with EFBIG and be reported for that
+     * one file, not kill the whole batch. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return SR_EXIT_USAGE;

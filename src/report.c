@@ -55,7 +55,8 @@ static void put_str(sbuf *b, const char *s)
 
 static const char *status_name(sr_file_status s)
 {
-    return s == SR_FILE_OK ? "ok" : s == SR_FILE_FAILED ? "failed" : "skipped";
+    static const char *const names[] = {"ok", "failed", "skipped", "pending"};
+    return names[s];
 }
 
 sr_status sr_batch_write_report(const char *path, const sr_batch_result *r, const sr_model *m,
@@ -68,6 +69,8 @@ sr_status sr_batch_write_report(const char *path, const sr_batch_result *r, cons
     put(&b, ",\n  \"scale\": %d,\n  \"num_threads\": %d,\n", sr_model_scale(m), r->threads);
     put(&b, "  \"total\": %d,\n  \"ok\": %d,\n  \"failed\": %d,\n  \"skipped\": %d,\n", r->nfiles,
         r->ok, r->failed, r->skipped);
+    put(&b, "  \"pending\": %d,\n  \"interrupted\": %s,\n", r->pending,
+        r->stopped ? "true" : "false");
     put(&b, "  \"processing_time_seconds\": %.6f,\n  \"images_per_second\": %.6f,\n", r->seconds,
         (r->ok + r->failed) / sec);
     put(&b, "  \"megapixels_per_second\": %.6f,\n  \"files\": [", r->in_megapixels / sec);

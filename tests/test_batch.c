@@ -266,6 +266,94 @@ static void test_recursive_mirrors_folders(void **state)
     free(in), free(out);
 }
 
+static void remove_later_file(void *ctx, const sr_file_result *f, int done, int failed, int total)
+{
+    (void)f, (void)failed, (void)total;
+    if (done == 1)
+        assert_int_equal(unlink((const char *)ctx), 0);
+}
+
+/* A file that disappears after the listing fails alone; the batch goes on. */
+static void test_file_disappearing_mid_run(void **state)
+{
+    (void)state;
+    char *in = sub("vanish"), *out = sub("vanish-out");
+    assert_int_equal(mkdir(in, 0755), 0);
+    put_image(in, "a.png", 8, 8, 3, SR_FMT_PNG);
+    put_image(in, "b.png", 9, 8, 3, SR_FMT_PNG);
+    put_image(in, "c.png", 10, 8, 3, SR_FMT_PNG);
+    char victim[4200];
+    snprintf(victim, sizeof victim, "%s/c.png", in);
+    sr_batch_params p = sr_batch_default_params();
+    p.in_dir = in, p.out_dir = out, p.threads = 1;
+    p.on_file = remove_later_file, p.ctx = victim;
+    sr_batch_result r;
+    sr_error e;
+    assert_int_equal(sr_batch_run(model, &p, &r, &e), SR_OK);
+    assert_int_equal(r.ok, 2), assert_int_equal(r.failed, 1);
+    assert_string_equal(find(&r, "c.png")->error, "No such file or directory");
+    sr_batch_result_free(&r);
+    free(in), free(out);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void stop_after_two(void *ctx, const sr_file_result *f, int done, int failed, int total)
+{
+    (void)ctx, (void)f, (void)failed, (void)total;
+    if (done == 2)
+        stop_flag = 1;
+}
+
+/* Shards partition the sorted list; a stop request leaves the rest pending for the next run. */
+static void test_shards_and_stop(void **state)
+{
+    (void)state;
+    char *in = sub("shard"), *out = sub("shard-out");
+    assert_int_equal(mkdir(in, 0755), 0);
+    for (int i = 0; i < 7; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%d.png", i);
+        put_image(in, name, 6 + i, 6, 3, SR_FMT_PNG);
+    }
+    sr_batch_params p = sr_batch_default_params();
+    p.in_dir = in, p.out_dir = out, p.threads = 2;
+    int seen[7] = {0};
+    for (int k = 0; k < 3; k++) {
+        p.shard_index = k, p.shard_count = 3;
+        sr_batch_result r;
+        sr_error e;
+        assert_int_equal(sr_batch_run(model, &p, &r, &e), SR_OK);
+        assert_int_equal(r.nfiles, k == 0 ? 3 : 2);
+        assert_int_equal(r.ok, r.nfiles);
+        for (int i = 0; i < r.nfiles; i++)
+            seen[strrchr(r.files[i].input, '/')[1] - '0']++;
+        sr_batch_result_free(&r);
+    }
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(seen[i], 1);
+    sr_batch_result r;
+    sr_error e;
+    p.shard_index = 3;
+    assert_int_equal(sr_batch_run(model, &p, &r, &e), SR_E_INVALID);
+    assert_string_equal(e.msg, "shard 3/3: need 0 <= K < N");
+    sr_batch_result_free(&r);
+
+    /* stop after two files, one thread: two done, five pending; the next run finishes them */
+    char *out2 = sub("stop-out");
+    p.shard_count = 0, p.threads = 1, p.out_dir = out2;
+    p.stop = &stop_flag, p.on_file = stop_after_two;
+    assert_int_equal(sr_batch_run(model, &p, &r, &e), SR_OK);
+    assert_int_equal(r.ok, 2), assert_int_equal(r.pending, 5), assert_true(r.stopped);
+    sr_batch_result_free(&r);
+    stop_flag = 0;
+    p.on_file = NULL;
+    assert_int_equal(sr_batch_run(model, &p, &r, &e), SR_OK);
+    assert_int_equal(r.ok, 5), assert_int_equal(r.skipped, 2), assert_false(r.stopped);
+    sr_batch_result_free(&r);
+    free(in), free(out), free(out2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +361,8 @@ int main(void)
         cmocka_unit_test(test_thread_counts_give_identical_files),
         cmocka_unit_test(test_collisions_stop_the_batch),
         cmocka_unit_test(test_recursive_mirrors_folders),
+        cmocka_unit_test(test_file_disappearing_mid_run),
+        cmocka_unit_test(test_shards_and_stop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

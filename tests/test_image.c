@@ -178,6 +178,48 @@ static void test_save_is_atomic(void **state)
     sr_image_free(&a), sr_image_free(&b);
 }
 
+static sr_image load_fixture(const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", SR_TEST_DATA, name);
+    sr_image im;
+    sr_error e;
+    if (sr_image_load(path, SR_DEFAULT_MAX_PIXELS, &im, &e))
+        fail_msg("%s", e.msg);
+    return im;
+}
+
+#define PX(im, x, y) ((im).data + ((size_t)(y) * (im).w + (x)) * (im).c)
+
+static void test_odd_formats(void **state)
+{
+    (void)state;
+    /* 16-bit PNG: reduced to 8 bits */
+    sr_image g = load_fixture("g16.png");
+    assert_int_equal(g.c, 3);
+    assert_memory_equal(PX(g, 0, 0), ((uint8_t[]){255, 0, 0}), 3);
+    assert_memory_equal(PX(g, 5, 15), ((uint8_t[]){0, 0, 255}), 3);
+    sr_image_free(&g);
+    /* palette PNG with tRNS: expanded to RGBA, transparency kept */
+    sr_image p = load_fixture("palette.png");
+    assert_int_equal(p.c, 4);
+    assert_int_equal(PX(p, 0, 0)[3], 0);
+    assert_int_equal(PX(p, 7, 9)[3], 0);
+    assert_int_equal(PX(p, 8, 0)[3], 255);
+    assert_int_equal(PX(p, 23, 15)[3], 255);
+    sr_image_free(&p);
+    /* progressive JPEG: the same picture as its baseline encoding, within JPEG's error */
+    sr_image a = load_fixture("baseline.jpg"), b = load_fixture("progressive.jpg");
+    assert_int_equal(a.w, b.w), assert_int_equal(a.h, b.h), assert_int_equal(b.c, 3);
+    long sum = 0;
+    for (size_t i = 0; i < (size_t)a.w * a.h * 3; i++)
+        sum += abs(a.data[i] - b.data[i]);
+    assert_true((double)sum / (a.w * a.h * 3) < 3.0);
+    sr_image_free(&a), sr_image_free(&b);
+    /* CMYK JPEG: refused by name, not decoded into wrong colours */
+    expect_load_error(SR_TEST_DATA "/cmyk.jpg", SR_E_UNSUPPORTED, "CMYK JPEG is not supported");
+}
+
 static void test_resize(void **state)
 {
     (void)state;
@@ -215,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_jpeg_round_trip_is_close),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pixel_limit_before_decoding),
+        cmocka_unit_test(test_odd_formats),
         cmocka_unit_test(test_save_is_atomic),
         cmocka_unit_test(test_resize),
         cmocka_unit_test(test_format_names),
