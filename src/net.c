@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <string.h>
+#include <unistd.h>
 
 struct sr_net {
     const sr_model *m;
@@ -82,6 +83,25 @@ static sr_status plan_slots(sr_net *n, sr_error *err)
     return SR_OK;
 }
 
+/* Refuses a runner larger than half the physical memory before allocating it: with Linux's
+ * overcommit a huge allocation succeeds and the process is killed later, when it is touched. */
+static sr_status check_budget(const sr_net *n, sr_error *err)
+{
+    double floats = (double)n->ws_cap + 16;
+    for (int i = 0; i < n->nslots; i++)
+        floats += (double)n->slot_cap[i];
+    double need = floats * sizeof(float);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double limit = pages > 0 && page > 0 ? (double)pages * (double)page / 2 : 64.0 * (1 << 30);
+    if (need > limit)
+        return sr__err(err, SR_E_LIMIT,
+                       "runner: %s needs %.1f GiB per thread for %dx%d tiles, more than half of "
+                       "this machine's memory (%.1f GiB); use a smaller --tile",
+                       sr_model_name(n->m), need / (1 << 30), n->max_w, n->max_h,
+                       limit / (1 << 30));
+    return SR_OK;
+}
+
 sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err)
 {
     *out = NULL;
@@ -106,6 +126,18 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
                     n->max_h);
     if (!s)
         s = plan_slots(n, err);
+    for (int i = 0; !s && i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        sr__shape in[SR_MAX_IO], o[SR_MAX_IO];
+        for (int k = 0; k < l->n_in; k++)
+            in[k] = n->shapes[l->in[k]];
+        for (int k = 0; k < l->n_out; k++)
+            o[k] = n->shapes[l->out[k]];
+        size_t w = sr__layer_ops_of(l->type)->workspace(l, in, o);
+        n->ws_cap = w > n->ws_cap ? w : n->ws_cap;
+    }
+    if (!s)
+        s = check_budget(n, err);
     if (!s) {
         n->slot = calloc((size_t)n->nslots, sizeof *n->slot);
         if (!n->slot)
@@ -117,16 +149,6 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
                 s = sr__err(err, SR_E_NOMEM, "runner: out of memory for %zu MB of activations",
                             n->slot_cap[i] * sizeof(float) >> 20);
         }
-    }
-    for (int i = 0; !s && i < m->nlayers; i++) {
-        const sr__layer *l = &m->layers[i];
-        sr__shape in[SR_MAX_IO], o[SR_MAX_IO];
-        for (int k = 0; k < l->n_in; k++)
-            in[k] = n->shapes[l->in[k]];
-        for (int k = 0; k < l->n_out; k++)
-            o[k] = n->shapes[l->out[k]];
-        size_t w = sr__layer_ops_of(l->type)->workspace(l, in, o);
-        n->ws_cap = w > n->ws_cap ? w : n->ws_cap;
     }
     if (!s) {
         n->ws = sr__aligned_alloc((n->ws_cap + 16) * sizeof(float));

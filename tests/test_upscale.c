@@ -106,12 +106,31 @@ static void test_runner_memory_follows_tile(void **state)
     sr_model_free(m);
 }
 
+/* A runner that would need more than half the machine's memory is refused before allocating:
+ * realesrgan-x4plus (23 RRDB blocks, a 351-pixel halo) on 8192-pixel tiles needs about 1 TiB. */
+static void test_absurd_runner_refused(void **state)
+{
+    (void)state;
+    sr_model *m;
+    sr_error e;
+    if (sr_model_load_files(shared_path("models/realesrgan/realesrgan-x4plus.param"), NULL, &m,
+                            &e))
+        fail_msg("%s", e.msg);
+    sr_net *n = NULL;
+    assert_int_equal(sr_net_create(m, 8192, &n, &e), SR_E_LIMIT);
+    assert_null(n);
+    assert_non_null(strstr(e.msg, "GiB per thread for 8896x8896 tiles"));
+    assert_non_null(strstr(e.msg, "use a smaller --tile"));
+    sr_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiled_equals_untiled),
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_runner_memory_follows_tile),
+        cmocka_unit_test(test_absurd_runner_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
