@@ -63,6 +63,9 @@ typedef enum { SR_FMT_PNG = 0, SR_FMT_JPG, SR_FMT_BMP, SR_FMT_TGA } sr_format;
 
 /* Decodes PNG, JPEG, BMP or TGA. Refuses images above max_pixels before allocating them. */
 sr_status sr_image_load(const char *path, uint64_t max_pixels, sr_image *out, sr_error *err);
+/* The same from memory (not retained); name (may be NULL) prefixes error messages. */
+sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64_t max_pixels,
+                          sr_image *out, sr_error *err);
 sr_status sr_image_alloc(sr_image *img, int w, int h, int c, sr_error *err);
 void sr_image_free(sr_image *img); /* accepts a zeroed or already-freed image */
 

@@ -68,31 +68,62 @@ static int png_size(const uint8_t *b, size_t n, uint64_t *w, uint64_t *h)
     return 1;
 }
 
-/* Components of a JPEG's frame, from its SOF marker; 0 if not a JPEG or not found. stb decodes
- * 4-component (CMYK/YCCK) files without their colour profile, which gives wrong colours; they
- * are refused instead. */
-static int jpeg_components(const uint8_t *b, size_t n)
+/* A Huffman table segment (DHT) must not declare more than 256 codes per table: the stb_image
+ * in Debian 12 (v2.27) writes past its code-length array when it does, so such files are
+ * refused before stb sees them. len is the segment's declared length, avail the bytes present
+ * (stb reads zeros past the end of a truncated file). Returns 1 for a bad table. */
+static int jpeg_bad_dht(const uint8_t *p, size_t len, size_t avail)
 {
-    if (n < 4 || b[0] != 0xFF || b[1] != 0xD8)
+    for (size_t i = 0; i < len;) {
+        size_t codes = 0;
+        for (size_t k = i + 1; k <= i + 16 && k < avail; k++)
+            codes += p[k];
+        if (codes > 256)
+            return 1;
+        i += 17 + codes;
+    }
+    return 0;
+}
+
+/* Walks a JPEG's marker segments (and skips entropy-coded data between them). Returns -1 for a
+ * malformed Huffman table, else the frame's component count (0 if none was found). stb decodes
+ * 4-component (CMYK/YCCK) files without their colour profile, which gives wrong colours; the
+ * caller refuses those. */
+static int jpeg_scan(const uint8_t *b, size_t n)
+{
+    size_t i = 0;
+    while (i < n && b[i] == 0xFF) /* stb, like the standard, allows fill bytes before SOI */
+        i++;
+    if (i == 0 || i >= n || b[i] != 0xD8)
         return 0;
-    size_t i = 2;
+    int comps = 0;
+    i++;
     while (i + 4 <= n) {
-        if (b[i] != 0xFF)
-            return 0;
-        uint8_t mk = b[i + 1];
-        if (mk == 0xFF) { /* fill byte */
+        if (b[i] != 0xFF) { /* entropy-coded data: find the next marker */
             i++;
             continue;
         }
+        uint8_t mk = b[i + 1];
+        if (mk == 0xFF || mk == 0x00 || (mk >= 0xD0 && mk <= 0xD7) || mk == 0x01) {
+            i += mk == 0xFF ? 1 : 2; /* fill byte, stuffed zero, restart marker, TEM */
+            continue;
+        }
+        if (mk == 0xD9) /* end of image */
+            break;
         size_t len = (size_t)b[i + 2] << 8 | b[i + 3];
+        if (len < 2)
+            break;
+        const uint8_t *seg = b + i + 4;
+        if (mk == 0xC4 && jpeg_bad_dht(seg, len - 2, n - (i + 4)))
+            return -1;
+        if (i + 2 + len > n)
+            break; /* truncated: stb reports it */
         int sof = mk >= 0xC0 && mk <= 0xCF && mk != 0xC4 && mk != 0xC8 && mk != 0xCC;
-        if (sof)
-            return i + 9 < n ? b[i + 9] : 0;
-        if (mk == 0xDA || len < 2) /* scan data before any frame header: give up */
-            return 0;
+        if (sof && len >= 8 && !comps)
+            comps = seg[5];
         i += 2 + len;
     }
-    return 0;
+    return comps;
 }
 
 static sr_status too_many_pixels(const char *path, uint64_t w, uint64_t h, uint64_t max,
@@ -102,46 +133,33 @@ static sr_status too_many_pixels(const char *path, uint64_t w, uint64_t h, uint6
                    path, (unsigned long long)w, (unsigned long long)h, (unsigned long long)max);
 }
 
-sr_status sr_image_load(const char *path, uint64_t max_pixels, sr_image *out, sr_error *err)
+sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64_t max_pixels,
+                          sr_image *out, sr_error *err)
 {
     memset(out, 0, sizeof *out);
-    uint8_t *buf;
-    size_t len;
-    sr_status s = sr__read_file(path, SR_MAX_FILE_BYTES, &buf, &len, err);
-    if (s)
-        return s;
-    if (len == 0) {
-        free(buf);
+    const uint8_t *buf = data;
+    const char *path = name ? name : "image";
+    if (len == 0)
         return sr__err(err, SR_E_FORMAT, "%s: empty file", path);
-    }
-    if (len > INT32_MAX) {
-        free(buf);
+    if (len > INT32_MAX)
         return sr__err(err, SR_E_LIMIT, "%s: file too large", path);
-    }
     /* Header first: the pixel limit is enforced before the decoder allocates anything. */
     uint64_t pw, ph;
-    if (png_size(buf, len, &pw, &ph) && pw * ph > max_pixels) {
-        free(buf);
+    if (png_size(buf, len, &pw, &ph) && pw * ph > max_pixels)
         return too_many_pixels(path, pw, ph, max_pixels, err);
-    }
-    if (jpeg_components(buf, len) == 4) {
-        free(buf);
+    int jpeg = jpeg_scan(buf, len);
+    if (jpeg < 0)
+        return sr__err(err, SR_E_FORMAT, "%s: corrupt JPEG (bad Huffman table)", path);
+    if (jpeg == 4)
         return sr__err(err, SR_E_UNSUPPORTED, "%s: CMYK JPEG is not supported (convert it to RGB)",
                        path);
-    }
     int w, h, c;
-    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c)) {
-        s = sr__err(err, SR_E_FORMAT, "%s: not a readable PNG, JPEG, BMP or TGA (%s)", path,
-                    stbi_failure_reason());
-        free(buf);
-        return s;
-    }
-    if ((uint64_t)w * (uint64_t)h > max_pixels) {
-        free(buf);
+    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c))
+        return sr__err(err, SR_E_FORMAT, "%s: not a readable PNG, JPEG, BMP or TGA (%s)", path,
+                       stbi_failure_reason());
+    if ((uint64_t)w * (uint64_t)h > max_pixels)
         return too_many_pixels(path, (uint64_t)w, (uint64_t)h, max_pixels, err);
-    }
     uint8_t *px = stbi_load_from_memory(buf, (int)len, &w, &h, &c, 0);
-    free(buf);
     if (!px)
         return sr__err(err, SR_E_FORMAT, "%s: corrupt or truncated image (decoder: %s)", path,
                        stbi_failure_reason());
@@ -150,6 +168,18 @@ sr_status sr_image_load(const char *path, uint64_t max_pixels, sr_image *out, sr
     out->c = c;
     out->data = px; /* stb allocates with malloc: sr_image_free's free() matches */
     return SR_OK;
+}
+
+sr_status sr_image_load(const char *path, uint64_t max_pixels, sr_image *out, sr_error *err)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t *buf;
+    size_t len;
+    sr_status s = sr__read_file(path, SR_MAX_FILE_BYTES, &buf, &len, err);
+    if (!s)
+        s = sr_image_decode(buf, len, path, max_pixels, out, err);
+    free(buf);
+    return s;
 }
 
 typedef struct {

@@ -56,6 +56,8 @@ sr_status sr__read_floats(const uint8_t **bin, size_t *left, size_t n, int tagge
         for (size_t i = 0; i < n; i++) {
             uint16_t h;
             memcpy(&h, *bin + 2 * i, 2);
+            if ((h & 0x7C00) == 0x7C00)
+                return sr__err(err, SR_E_FORMAT, "bin: layer %s: non-finite weight", what);
             dst[i] = sr__half_to_float(h);
         }
         *bin += bytes;

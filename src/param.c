@@ -82,7 +82,8 @@ static int parse_number(const char *s, sr__pval *v)
         if (end == s || *end || !isfinite(d) || fabs(d) > 3.4e38)
             return 0;
         v->f = (float)d;
-        v->i = (int)d;
+        /* ncnn reads a float where it wants an int by truncation; saturate instead of UB */
+        v->i = d >= INT_MAX ? INT_MAX : d <= INT_MIN ? INT_MIN : (int)d;
         return 1;
     }
     if (!parse_int(s, &v->i))

@@ -43,10 +43,14 @@ static int reflect(int i, int n)
     return i;
 }
 
+/* ncnn's conversion: trunc(v * 255 + 0.5), saturated. Clamped in float first, so huge values
+ * and NaN (a diverging network) cannot overflow the int conversion. */
 static uint8_t to_u8(float v)
 {
-    int q = (int)(v * 255.f + 0.5f);
-    return (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+    float t = v * 255.f + 0.5f;
+    if (!(t >= 0.f))
+        return 0;
+    return t >= 255.f ? 255 : (uint8_t)(int)t;
 }
 
 /* Runs one tile: core [cx0,cx1) x [cy0,cy1) in padded coordinates. */
@@ -79,16 +83,16 @@ static sr_status run_tile(sr_net *net, const sr_model *m, const sr_image *in, sr
     int oy0 = (cy0 > P ? cy0 : P) * S, oy1 = (cy1 < in->h + P ? cy1 : in->h + P) * S;
     size_t opl = (size_t)os.h * os.w;
     for (int Y = oy0; Y < oy1; Y++) {
-        const float *r = o + (size_t)(Y - ry0 * S) * os.w - (size_t)rx0 * S;
-        uint8_t *d = out->data + ((size_t)(Y - P * S) * out->w - (size_t)P * S) * out->c;
-        for (int X = ox0; X < ox1; X++) {
-            uint8_t *dp = d + (size_t)X * out->c;
+        /* the first pasted pixel of this row, in the net's output and in the image */
+        const float *r = o + (size_t)(Y - ry0 * S) * os.w + (size_t)(ox0 - rx0 * S);
+        uint8_t *dp = out->data + ((size_t)(Y - P * S) * out->w + (size_t)(ox0 - P * S)) * out->c;
+        for (int x = 0; x < ox1 - ox0; x++, dp += out->c) {
             if (gray) {
-                dp[0] = to_u8((r[X] + r[opl + X] + r[2 * opl + X]) / 3.f);
+                dp[0] = to_u8((r[x] + r[opl + x] + r[2 * opl + x]) / 3.f);
             } else {
-                dp[0] = to_u8(r[X]);
-                dp[1] = to_u8(r[opl + X]);
-                dp[2] = to_u8(r[2 * opl + X]);
+                dp[0] = to_u8(r[x]);
+                dp[1] = to_u8(r[opl + x]);
+                dp[2] = to_u8(r[2 * opl + x]);
             }
         }
     }
