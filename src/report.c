@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <string.h>
+#include <sys/resource.h>
 
 typedef struct {
     char *s;
@@ -73,7 +74,10 @@ sr_status sr_batch_write_report(const char *path, const sr_batch_result *r, cons
         r->stopped ? "true" : "false");
     put(&b, "  \"processing_time_seconds\": %.6f,\n  \"images_per_second\": %.6f,\n", r->seconds,
         (r->ok + r->failed) / sec);
-    put(&b, "  \"megapixels_per_second\": %.6f,\n  \"files\": [", r->in_megapixels / sec);
+    struct rusage ru;
+    long rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+    put(&b, "  \"megapixels_per_second\": %.6f,\n  \"peak_rss_mb\": %.1f,\n  \"files\": [",
+        r->in_megapixels / sec, rss_kb / 1024.0);
     for (int i = 0; i < r->nfiles; i++) {
         const sr_file_result *f = &r->files[i];
         put(&b, "%s\n    {\"input\": ", i ? "," : "");

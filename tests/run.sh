@@ -1,11 +1,15 @@
 #!/bin/sh
 # tests/run.sh - the one test command (README, .ci/run). On Debian 12 it installs what the build
-# needs, builds the release configuration and runs every test, then builds again with
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs every test there too.
+# needs, then:
+#   1. release build, every test;
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
+#   3. ThreadSanitizer build (clang, LLVM's libomp with its Archer tool so TSan sees OpenMP's
+#      synchronisation), the tests that run threads;
+#   4. each libFuzzer target for FUZZ_SECONDS (default 60) from its seed corpus.
 set -eu
 cd "$(dirname "$0")/.."
 
-need="build-essential cmake libstb-dev libcmocka-dev"
+need="build-essential cmake libstb-dev libcmocka-dev clang libomp-dev"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -27,4 +31,16 @@ cmake --build build -j "$jobs"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSR_SANITIZE=ON -DSR_BUILD_TESTS=ON -DSR_BUILD_BENCH=OFF
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ctest --output-on-failure --no-tests=error -j "$jobs")
-echo "tests/run.sh: all tests passed (release and ASan+UBSan)"
+
+# ThreadSanitizer. libomp itself is not instrumented: its internals are ignored, and Archer
+# (shipped with libomp) tells TSan about OpenMP's barriers and atomics.
+archer=$(ls /usr/lib/llvm-*/lib/libarcher.so 2>/dev/null | tail -n 1)
+[ -n "$archer" ] || { echo "tests/run.sh: libarcher.so (package libomp-dev) not found"; exit 1; }
+CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSR_TSAN=ON -DSR_BUILD_TESTS=ON -DSR_BUILD_BENCH=OFF
+cmake --build build-tsan -j "$jobs"
+(cd build-tsan && OMP_TOOL_LIBRARIES="$archer" \
+    TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=1 exitcode=66" \
+    ctest --output-on-failure --no-tests=error -j "$jobs" -R '^(batch|upscale|cli_determinism|cli_interrupt)$')
+
+tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
+echo "tests/run.sh: all passed (release, ASan+UBSan, TSan, fuzzing)"
