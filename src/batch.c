@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
     char **v;
@@ -320,6 +321,12 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
     if (ntodo > 0 && sr__mkdirs(p->out_dir) != 0) {
         free(todo);
         return sr__err(err, SR_E_IO, "%s: cannot create the output folder: %s", p->out_dir,
+                       strerror(errno));
+    }
+    /* Nothing could be written: say so once instead of failing every file. */
+    if (ntodo > 0 && access(p->out_dir, W_OK | X_OK) != 0) {
+        free(todo);
+        return sr__err(err, SR_E_IO, "%s: output folder is not writable: %s", p->out_dir,
                        strerror(errno));
     }
     /* Runners: one per thread that will ever run at once, created before any image is read. */

@@ -4,18 +4,20 @@ mkdir in
 "$MKIMG" in a.png:40x30x3 b.jpg:33x21x3 c.png:16x16x1 d.png:12x10x4 || fail make_images
 : > in/zero.png
 head -c 200 in/a.png > in/trunc.png
+head -c 300 in/b.jpg > in/cut.jpg
 echo "not an image" > in/x.png
 expect 1 "$SRGAN" batch in out --scale 2 --threads 2
 has "srgan: in/zero.png: empty file"
 has "srgan: in/trunc.png: corrupt or truncated image"
 has "srgan: in/x.png: not a readable PNG, JPEG, BMP or TGA"
-has "srgan: 4 ok, 3 failed, 0 skipped of 7 in "
-[ "$(grep -c 'in/' _err)" = 3 ] || fail "expected exactly 3 failure lines"
-[ "$(wc -l < _err)" = 4 ] || fail "expected 3 failure lines and the summary, nothing else"
+has "srgan: in/cut.jpg: corrupt or truncated image"
+has "srgan: 4 ok, 4 failed, 0 skipped of 8 in "
+[ "$(grep -c 'in/' _err)" = 4 ] || fail "expected exactly 4 failure lines"
+[ "$(wc -l < _err)" = 5 ] || fail "expected 4 failure lines and the summary, nothing else"
 [ "$(ls out | tr '\n' ' ')" = "a.png b.png c.png d.png " ] || fail "outputs: $(ls -a out)"
 # a report names every file with its status
 expect 1 "$SRGAN" batch in out2 --scale 2 --sequential -q --report rep.json
-grep -q '"failed": 3' rep.json || fail "report: failed count"
+grep -q '"failed": 4' rep.json || fail "report: failed count"
 grep -q '"num_threads": 1' rep.json || fail "report: threads"
 grep -q '"input": "in/zero.png", "output": "out2/zero.png", "status": "failed", "error": "empty file"' rep.json ||
     fail "report: zero.png entry"
