@@ -68,11 +68,15 @@ static int png_size(const uint8_t *b, size_t n, uint64_t *w, uint64_t *h)
     return 1;
 }
 
-/* A Huffman table segment (DHT) must not declare more than 256 codes per table: the stb_image
- * in Debian 12 (v2.27) writes past its code-length array when it does, so such files are
- * refused before stb sees them. len is the segment's declared length, avail the bytes present
- * (stb reads zeros past the end of a truncated file). Returns 1 for a bad table. */
-static int jpeg_bad_dht(const uint8_t *p, size_t len, size_t avail)
+/* Huffman tables, the part of JPEG where the stb_image in Debian 12 (v2.27) trusts its input:
+ * a table declaring more than 256 codes makes it write past its code-length array, and a scan
+ * that uses a table never defined makes it decode with uninitialised memory. Such files are
+ * refused before stb sees them.
+ *
+ * Checks one DHT segment (len: its declared length, avail: the bytes present; stb reads zeros
+ * past the end of a truncated file) and marks the tables it defines in *defined (bit th for DC,
+ * 4 + th for AC). Returns 1 for a bad table. */
+static int jpeg_bad_dht(const uint8_t *p, size_t len, size_t avail, unsigned *defined)
 {
     for (size_t i = 0; i < len;) {
         size_t codes = 0;
@@ -80,15 +84,36 @@ static int jpeg_bad_dht(const uint8_t *p, size_t len, size_t avail)
             codes += p[k];
         if (codes > 256)
             return 1;
+        unsigned tc = i < avail ? p[i] >> 4 : 0, th = i < avail ? p[i] & 15 : 0;
+        if (tc <= 1 && th <= 3)
+            *defined |= 1u << (tc * 4 + th);
         i += 17 + codes;
     }
     return 0;
 }
 
+/* Whether a scan (SOS segment of len bytes) uses only tables defined so far. DC tables are used
+ * by baseline scans and by first DC scans of progressive images, AC tables by baseline scans
+ * and every progressive AC scan. */
+static int jpeg_bad_sos(const uint8_t *p, size_t len, int progressive, unsigned defined)
+{
+    if (len < 1 || len < 1 + 2 * (size_t)p[0] + 3)
+        return 0; /* malformed: stb reports it */
+    int ns = p[0], ss = p[1 + 2 * ns], ah = p[3 + 2 * ns] >> 4;
+    int need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss > 0;
+    for (int c = 0; c < ns; c++) {
+        unsigned td = p[2 + 2 * c] >> 4, ta = p[2 + 2 * c] & 15;
+        if ((need_dc && (td > 3 || !(defined >> td & 1))) ||
+            (need_ac && (ta > 3 || !(defined >> (4 + ta) & 1))))
+            return 1;
+    }
+    return 0;
+}
+
 /* Walks a JPEG's marker segments (and skips entropy-coded data between them). Returns -1 for a
- * malformed Huffman table, else the frame's component count (0 if none was found). stb decodes
- * 4-component (CMYK/YCCK) files without their colour profile, which gives wrong colours; the
- * caller refuses those. */
+ * bad Huffman table or a scan using an undefined one, else the frame's component count (0 if
+ * none was found). stb decodes 4-component (CMYK/YCCK) files without their colour profile,
+ * which gives wrong colours; the caller refuses those. */
 static int jpeg_scan(const uint8_t *b, size_t n)
 {
     size_t i = 0;
@@ -96,7 +121,8 @@ static int jpeg_scan(const uint8_t *b, size_t n)
         i++;
     if (i == 0 || i >= n || b[i] != 0xD8)
         return 0;
-    int comps = 0;
+    int comps = 0, progressive = 0;
+    unsigned defined = 0;
     i++;
     while (i + 4 <= n) {
         if (b[i] != 0xFF) { /* entropy-coded data: find the next marker */
@@ -114,13 +140,17 @@ static int jpeg_scan(const uint8_t *b, size_t n)
         if (len < 2)
             break;
         const uint8_t *seg = b + i + 4;
-        if (mk == 0xC4 && jpeg_bad_dht(seg, len - 2, n - (i + 4)))
+        if (mk == 0xC4 && jpeg_bad_dht(seg, len - 2, n - (i + 4), &defined))
             return -1;
         if (i + 2 + len > n)
             break; /* truncated: stb reports it */
         int sof = mk >= 0xC0 && mk <= 0xCF && mk != 0xC4 && mk != 0xC8 && mk != 0xCC;
-        if (sof && len >= 8 && !comps)
+        if (sof && len >= 8 && !comps) {
             comps = seg[5];
+            progressive = mk == 0xC2;
+        }
+        if (mk == 0xDA && jpeg_bad_sos(seg, len - 2, progressive, defined))
+            return -1;
         i += 2 + len;
     }
     return comps;
