@@ -110,9 +110,24 @@ static int jpeg_bad_sos(const uint8_t *p, size_t len, int progressive, unsigned 
     return 0;
 }
 
+/* Quantisation tables defined by one DQT segment, as bits 0..3 (stb checks their syntax). */
+static unsigned jpeg_dqt_tables(const uint8_t *p, size_t len)
+{
+    unsigned defined = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned pq = p[i] >> 4, tq = p[i] & 15;
+        if (pq > 1 || tq > 3)
+            break;
+        defined |= 1u << tq;
+        i += 1 + (pq ? 128 : 64);
+    }
+    return defined;
+}
+
 /* Walks a JPEG's marker segments (and skips entropy-coded data between them). Returns -1 for a
- * bad Huffman table or a scan using an undefined one, else the frame's component count (0 if
- * none was found). stb decodes 4-component (CMYK/YCCK) files without their colour profile,
+ * bad Huffman table, a scan using an undefined one, or a scan of a frame whose quantisation
+ * tables were never defined (stb would dequantise with uninitialised memory), else the frame's
+ * component count (0 if none was found). stb decodes 4-component (CMYK/YCCK) files without their colour profile,
  * which gives wrong colours; the caller refuses those. */
 static int jpeg_scan(const uint8_t *b, size_t n)
 {
@@ -122,7 +137,7 @@ static int jpeg_scan(const uint8_t *b, size_t n)
     if (i == 0 || i >= n || b[i] != 0xD8)
         return 0;
     int comps = 0, progressive = 0;
-    unsigned defined = 0;
+    unsigned defined = 0, quant = 0, quant_used = 0;
     i++;
     while (i + 4 <= n) {
         if (b[i] != 0xFF) { /* entropy-coded data: find the next marker */
@@ -148,8 +163,13 @@ static int jpeg_scan(const uint8_t *b, size_t n)
         if (sof && len >= 8 && !comps) {
             comps = seg[5];
             progressive = mk == 0xC2;
+            for (int k = 0; k < comps && 8 + 3 * (size_t)k < len - 2; k++)
+                quant_used |= 1u << (seg[8 + 3 * k] & 3);
         }
-        if (mk == 0xDA && jpeg_bad_sos(seg, len - 2, progressive, defined))
+        if (mk == 0xDB)
+            quant |= jpeg_dqt_tables(seg, len - 2);
+        if (mk == 0xDA && (jpeg_bad_sos(seg, len - 2, progressive, defined) ||
+                           (quant_used & ~quant)))
             return -1;
         i += 2 + len;
     }
@@ -179,7 +199,8 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
         return too_many_pixels(path, pw, ph, max_pixels, err);
     int jpeg = jpeg_scan(buf, len);
     if (jpeg < 0)
-        return sr__err(err, SR_E_FORMAT, "%s: corrupt JPEG (bad Huffman table)", path);
+        return sr__err(err, SR_E_FORMAT, "%s: corrupt JPEG (bad or missing Huffman or "
+                       "quantisation table)", path);
     if (jpeg == 4)
         return sr__err(err, SR_E_UNSUPPORTED, "%s: CMYK JPEG is not supported (convert it to RGB)",
                        path);
