@@ -176,6 +176,21 @@ static int jpeg_scan(const uint8_t *b, size_t n)
     return comps;
 }
 
+/* Whether every PNG chunk fits in the file. stb 2.27 grows its buffer to a chunk's declared
+ * length before reading it, so a 100-byte file declaring a 2 GB IDAT costs 2 GB. */
+static int png_chunks_fit(const uint8_t *b, size_t n)
+{
+    for (size_t i = 8; i + 8 <= n;) {
+        size_t len = (size_t)b[i] << 24 | (size_t)b[i + 1] << 16 | (size_t)b[i + 2] << 8 | b[i + 3];
+        if (len > n - i - 8 || n - i - 8 - len < 4)
+            return 0;
+        if (!memcmp(b + i + 4, "IEND", 4))
+            return 1;
+        i += 12 + len;
+    }
+    return 1; /* ends on a chunk boundary without IEND: stb reports it */
+}
+
 static sr_status too_many_pixels(const char *path, uint64_t w, uint64_t h, uint64_t max,
                                  sr_error *err)
 {
@@ -197,6 +212,9 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
     uint64_t pw, ph;
     if (png_size(buf, len, &pw, &ph) && pw * ph > max_pixels)
         return too_many_pixels(path, pw, ph, max_pixels, err);
+    if (png_size(buf, len, &pw, &ph) && !png_chunks_fit(buf, len))
+        return sr__err(err, SR_E_FORMAT, "%s: corrupt or truncated image (a PNG chunk is longer "
+                       "than the file)", path);
     int jpeg = jpeg_scan(buf, len);
     if (jpeg < 0)
         return sr__err(err, SR_E_FORMAT, "%s: corrupt JPEG (bad or missing Huffman or "
