@@ -96,17 +96,6 @@ static sr_batch_result run(const char *in, const char *out, int threads, int for
     return r;
 }
 
-static int count_entries(const char *d)
-{
-    DIR *dd = opendir(d);
-    assert_non_null(dd);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(dd));)
-        n += e->d_name[0] != '.';
-    closedir(dd);
-    return n;
-}
-
 static void test_accounting_with_bad_files(void **state)
 {
     (void)state;

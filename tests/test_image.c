@@ -37,17 +37,6 @@ static void write_bytes(const char *path, const void *data, size_t n)
     fclose(f);
 }
 
-static int count_entries(const char *d)
-{
-    DIR *dd = opendir(d);
-    assert_non_null(dd);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(dd));)
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(dd);
-    return n;
-}
-
 static void expect_load_error(const char *path, sr_status want, const char *msg)
 {
     sr_image im;
