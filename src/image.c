@@ -124,13 +124,15 @@ static unsigned jpeg_dqt_tables(const uint8_t *p, size_t len)
     return defined;
 }
 
-/* Walks a JPEG's marker segments (and skips entropy-coded data between them). Returns -1 for a
- * bad Huffman table, a scan using an undefined one, or a scan of a frame whose quantisation
- * tables were never defined (stb would dequantise with uninitialised memory), else the frame's
- * component count (0 if none was found). stb decodes 4-component (CMYK/YCCK) files without their colour profile,
- * which gives wrong colours; the caller refuses those. */
-static int jpeg_scan(const uint8_t *b, size_t n)
+/* Walks a JPEG's marker segments (and skips entropy-coded data between them), noting the EXIF
+ * orientation. Returns -1 for a bad Huffman table, a scan using an undefined one, or a scan of a
+ * frame whose quantisation tables were never defined (stb would dequantise with uninitialised
+ * memory); else the frame's component count (0 if none was found). stb decodes 4-component
+ * (CMYK/YCCK) files without their colour profile, which gives wrong colours; the caller refuses
+ * those. */
+static int jpeg_scan(const uint8_t *b, size_t n, int *orientation)
 {
+    *orientation = 1;
     size_t i = 0;
     while (i < n && b[i] == 0xFF) /* stb, like the standard, allows fill bytes before SOI */
         i++;
@@ -168,6 +170,8 @@ static int jpeg_scan(const uint8_t *b, size_t n)
         }
         if (mk == 0xDB)
             quant |= jpeg_dqt_tables(seg, len - 2);
+        if (mk == 0xE1 && *orientation == 1)
+            *orientation = sr__exif_orientation(seg, len - 2);
         if (mk == 0xDA && (jpeg_bad_sos(seg, len - 2, progressive, defined) ||
                            (quant_used & ~quant)))
             return -1;
@@ -215,7 +219,8 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
     if (png_size(buf, len, &pw, &ph) && !png_chunks_fit(buf, len))
         return sr__err(err, SR_E_FORMAT, "%s: corrupt or truncated image (a PNG chunk is longer "
                        "than the file)", path);
-    int jpeg = jpeg_scan(buf, len);
+    int orientation;
+    int jpeg = jpeg_scan(buf, len, &orientation);
     if (jpeg < 0)
         return sr__err(err, SR_E_FORMAT, "%s: corrupt JPEG (bad or missing Huffman or "
                        "quantisation table)", path);
@@ -236,7 +241,10 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
     out->h = h;
     out->c = c;
     out->data = px; /* stb allocates with malloc: sr_image_free's free() matches */
-    return SR_OK;
+    sr_status s = sr__image_orient(out, orientation, err);
+    if (s)
+        sr_image_free(out);
+    return s;
 }
 
 sr_status sr_image_load(const char *path, uint64_t max_pixels, sr_image *out, sr_error *err)

@@ -146,6 +146,13 @@ float sr__half_to_float(uint16_t h);
  * phase, so the weights depend only on d's phase, not on where a tile starts. (resize.c) */
 void sr__interp_taps(int type, int d, int n, int outn, int *idx, float *wt);
 
+/* ---- EXIF orientation (exif.c) ---- */
+
+/* The orientation tag (1..8, 1 = as stored) of a JPEG APP1 segment's payload; 1 if absent. */
+int sr__exif_orientation(const uint8_t *seg, size_t len);
+/* Turns/mirrors img in place so that it shows as orientation says it should. */
+sr_status sr__image_orient(sr_image *img, int orientation, sr_error *err);
+
 /* ---- convolution (conv.c) ---- */
 
 sr_status sr__conv_pack(sr__conv *c, sr_error *err);

@@ -224,6 +224,41 @@ static void test_odd_formats(void **state)
     expect_load_error(SR_TEST_DATA "/cmyk.jpg", SR_E_UNSUPPORTED, "CMYK JPEG is not supported");
 }
 
+/* EXIF orientation is applied on reading. The fixtures are a 32x8 JPEG, red left half and
+ * blue right half, with an orientation tag in big-endian (6: turn clockwise) and little-endian
+ * (8: turn counter-clockwise) TIFF. */
+static void test_exif_orientation(void **state)
+{
+    (void)state;
+    sr_image a = load_fixture("orient6-mm.jpg"), b = load_fixture("orient8-ii.jpg");
+    assert_int_equal(a.w, 8), assert_int_equal(a.h, 32);
+    assert_int_equal(b.w, 8), assert_int_equal(b.h, 32);
+    /* turned clockwise, the left (red) edge is on top; counter-clockwise, the right (blue) one */
+    assert_true(PX(a, 4, 2)[0] > 200 && PX(a, 4, 2)[2] < 60);
+    assert_true(PX(a, 4, 29)[2] > 200 && PX(a, 4, 29)[0] < 60);
+    assert_true(PX(b, 4, 2)[2] > 200 && PX(b, 4, 2)[0] < 60);
+    assert_true(PX(b, 4, 29)[0] > 200 && PX(b, 4, 29)[2] < 60);
+    sr_image_free(&a), sr_image_free(&b);
+    /* every orientation against the transform it names, on a small exact image */
+    sr_image im;
+    sr_error e;
+    assert_int_equal(sr_image_alloc(&im, 3, 2, 1, &e), SR_OK);
+    static const uint8_t src[6] = {1, 2, 3, 4, 5, 6}; /* rows: 1 2 3 / 4 5 6 */
+    static const uint8_t want[9][6] = {
+        {0}, {1, 2, 3, 4, 5, 6}, {3, 2, 1, 6, 5, 4}, {6, 5, 4, 3, 2, 1}, {4, 5, 6, 1, 2, 3},
+        {1, 4, 2, 5, 3, 6}, {4, 1, 5, 2, 6, 3}, {6, 3, 5, 2, 4, 1}, {3, 6, 2, 5, 1, 4}};
+    for (int o = 1; o <= 8; o++) {
+        memcpy(im.data, src, 6);
+        im.w = 3, im.h = 2;
+        assert_int_equal(sr__image_orient(&im, o, &e), SR_OK);
+        assert_int_equal(im.w, o >= 5 ? 2 : 3);
+        if (memcmp(im.data, want[o], 6) != 0)
+            fail_msg("orientation %d: got %d %d %d %d %d %d", o, im.data[0], im.data[1],
+                     im.data[2], im.data[3], im.data[4], im.data[5]);
+    }
+    sr_image_free(&im);
+}
+
 static void test_resize(void **state)
 {
     (void)state;
@@ -262,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pixel_limit_before_decoding),
         cmocka_unit_test(test_odd_formats),
+        cmocka_unit_test(test_exif_orientation),
         cmocka_unit_test(test_save_is_atomic),
         cmocka_unit_test(test_resize),
         cmocka_unit_test(test_format_names),
