@@ -33,7 +33,7 @@ static const char *const option_help =
     "  --max-pixels N       refuse inputs with more pixels (default 268435456)\n"
     "  --shard K/N          batch only: files K, K+N, K+2N, ... of the sorted list (0 <= K < N)\n"
     "  --report FILE.json   write a JSON report of the batch\n"
-    "  -q, --quiet          no progress or per-file lines (the summary stays)\n"
+    "  -q, --quiet          no progress line (failure lines and the summary stay)\n"
     "  -v, --verbose        a line per finished file\n";
 
 /* Returns -1 to continue, or an exit code. */
