@@ -214,11 +214,13 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
         return sr__err(err, SR_E_LIMIT, "%s: file too large", path);
     /* Header first: the pixel limit is enforced before the decoder allocates anything. */
     uint64_t pw, ph;
-    if (png_size(buf, len, &pw, &ph) && pw * ph > max_pixels)
-        return too_many_pixels(path, pw, ph, max_pixels, err);
-    if (png_size(buf, len, &pw, &ph) && !png_chunks_fit(buf, len))
-        return sr__err(err, SR_E_FORMAT, "%s: corrupt or truncated image (a PNG chunk is longer "
-                       "than the file)", path);
+    if (png_size(buf, len, &pw, &ph)) {
+        if (pw * ph > max_pixels)
+            return too_many_pixels(path, pw, ph, max_pixels, err);
+        if (!png_chunks_fit(buf, len))
+            return sr__err(err, SR_E_FORMAT, "%s: corrupt or truncated image (a PNG chunk is "
+                           "longer than the file)", path);
+    }
     int orientation;
     int jpeg = jpeg_scan(buf, len, &orientation);
     if (jpeg < 0)

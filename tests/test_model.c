@@ -133,31 +133,28 @@ static void test_rejects_corrupt_models(void **state)
     uint32_t int8 = 0x000D4B38u;
     memcpy(tagged.p, &int8, 4);
     expect_fail(tiny_param, tagged.p, tagged.n, SR_E_UNSUPPORTED, "tag 0x000d4b38");
-    char *p;
-    p = replace(tiny_param, "7767517", "7767518");
-    expect_fail(p, b.p, b.n, SR_E_FORMAT, "bad magic");
-    free(p);
-    p = replace(tiny_param, "x1 e", "nowhere e");
-    expect_fail(p, b.p, b.n, SR_E_FORMAT, "line 9: layer up: input blob 'nowhere' is not produced");
-    free(p);
-    p = replace(tiny_param, "6=432", "6=431");
-    expect_fail(p, b.p, b.n, SR_E_FORMAT, "line 7: Convolution c2: weight_data_size 431");
-    free(p);
-    p = replace(tiny_param, "PixelShuffle ps", "Swish ps");
-    expect_fail(p, b.p, b.n, SR_E_UNSUPPORTED, "line 8: layer ps: type Swish is not supported");
-    free(p);
-    p = replace(tiny_param, "0=12 1=3", "0=12 7=2 1=3");
-    expect_fail(p, b.p, b.n, SR_E_UNSUPPORTED, "line 7: layer c2 (Convolution): parameter 7 is not supported");
-    free(p);
-    p = replace(tiny_param, "0=1 1=2.0", "0=1 6=1 1=2.0");
-    expect_fail(p, b.p, b.n, SR_E_UNSUPPORTED, "align_corner");
-    free(p);
-    p = replace(tiny_param, "4=1 5=1 6=432", "4=0 5=1 6=432");
-    expect_fail(p, b.p, b.n, SR_E_UNSUPPORTED, "valid convolutions");
-    free(p);
-    p = replace(tiny_param, "0=4\n", "0=5\n");
-    expect_fail(p, b.p, b.n, SR_E_FORMAT, "5 slopes for 4 channels");
-    free(p);
+    /* one edit of the good graph each, and the message it must produce */
+    static const struct {
+        const char *from, *to;
+        sr_status status;
+        const char *msg;
+    } edits[] = {
+        {"7767517", "7767518", SR_E_FORMAT, "bad magic"},
+        {"x1 e", "nowhere e", SR_E_FORMAT, "line 9: layer up: input blob 'nowhere' is not produced"},
+        {"6=432", "6=431", SR_E_FORMAT, "line 7: Convolution c2: weight_data_size 431"},
+        {"PixelShuffle ps", "Swish ps", SR_E_UNSUPPORTED,
+         "line 8: layer ps: type Swish is not supported"},
+        {"0=12 1=3", "0=12 7=2 1=3", SR_E_UNSUPPORTED,
+         "line 7: layer c2 (Convolution): parameter 7 is not supported"},
+        {"0=1 1=2.0", "0=1 6=1 1=2.0", SR_E_UNSUPPORTED, "align_corner"},
+        {"4=1 5=1 6=432", "4=0 5=1 6=432", SR_E_UNSUPPORTED, "valid convolutions"},
+        {"0=4\n", "0=5\n", SR_E_FORMAT, "5 slopes for 4 channels"},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        char *p = replace(tiny_param, edits[i].from, edits[i].to);
+        expect_fail(p, b.p, b.n, edits[i].status, edits[i].msg);
+        free(p);
+    }
     free(b.p), free(longer.p), free(tagged.p);
 }
 
