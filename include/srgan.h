@@ -79,6 +79,22 @@ const char *sr_format_ext(sr_format fmt);                  /* "png", "jpg", ... 
 /* Bicubic resize of every channel (Keys cubic, a = -0.75, edges replicated). */
 sr_status sr_image_resize(const sr_image *src, int w, int h, sr_image *out, sr_error *err);
 
+/* MATLAB's imresize(src, ..., 'bicubic'), the resize of the SR literature: Keys cubic a = -0.5,
+ * antialiased when shrinking, mirrored borders, computed in double and rounded once. */
+sr_status sr_image_imresize(const sr_image *src, int w, int h, sr_image *out, sr_error *err);
+/* imresize(src, 1/factor): ceil(w/factor) x ceil(h/factor), the training and test degradation. */
+sr_status sr_image_downscale(const sr_image *src, int factor, sr_image *out, sr_error *err);
+
+/* Image quality on the luma of ITU-R BT.601 (Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255,
+ * gray images as they are), `shave` pixels cut from every border, as the SR literature reports
+ * it. SSIM: Wang et al. 2004 with an 11x11 Gaussian window (sigma 1.5) over the valid area. */
+typedef struct {
+    double psnr; /* dB; INFINITY for identical images */
+    double ssim;
+} sr_quality;
+sr_status sr_image_quality(const sr_image *ref, const sr_image *test, int shave, sr_quality *q,
+                           sr_error *err);
+
 /* ---- models ---- */
 
 typedef struct sr_model sr_model;

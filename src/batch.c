@@ -7,107 +7,12 @@
  */
 #include "internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <omp.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-typedef struct {
-    char **v;
-    int n, cap;
-} strvec;
-
-static int strvec_push(strvec *s, char *str)
-{
-    if (!str)
-        return -1;
-    if (s->n == s->cap) {
-        int cap = s->cap ? s->cap * 2 : 64;
-        char **v = realloc(s->v, (size_t)cap * sizeof *v);
-        if (!v) {
-            free(str);
-            return -1;
-        }
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = str;
-    return 0;
-}
-
-static char *join(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *s = malloc(na + nb + 2);
-    if (!s)
-        return NULL;
-    memcpy(s, a, na);
-    size_t k = na;
-    if (na && a[na - 1] != '/')
-        s[k++] = '/';
-    memcpy(s + k, b, nb + 1);
-    return s;
-}
-
-static int accepted_ext(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    static const char *const ok[] = {"png", "jpg", "jpeg", "bmp", "tga"};
-    if (!dot || dot == name)
-        return 0;
-    for (int i = 0; i < 5; i++)
-        if (strcasecmp(dot + 1, ok[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* Collects paths relative to root. Symlinked folders are not followed (no loops). */
-static sr_status list_dir(const char *root, const char *rel, int recursive, strvec *out,
-                          sr_error *err)
-{
-    char *dir = rel[0] ? join(root, rel) : strdup(root);
-    if (!dir)
-        return sr__err(err, SR_E_NOMEM, "out of memory");
-    DIR *d = opendir(dir);
-    if (!d) {
-        sr_status s = sr__err(err, SR_E_IO, "%s: %s", dir, strerror(errno));
-        free(dir);
-        return s;
-    }
-    sr_status s = SR_OK;
-    struct dirent *e;
-    while (!s && (e = readdir(d))) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-            continue;
-        char *r = rel[0] ? join(rel, e->d_name) : strdup(e->d_name);
-        char *full = join(dir, e->d_name);
-        struct stat st;
-        int is_dir = full && lstat(full, &st) == 0 && S_ISDIR(st.st_mode);
-        free(full);
-        if (!r) {
-            s = sr__err(err, SR_E_NOMEM, "out of memory");
-        } else if (recursive && is_dir) {
-            s = list_dir(root, r, recursive, out, err);
-            free(r);
-        } else if (accepted_ext(e->d_name)) {
-            if (strvec_push(out, r))
-                s = sr__err(err, SR_E_NOMEM, "out of memory");
-        } else {
-            free(r);
-        }
-    }
-    closedir(d);
-    free(dir);
-    return s;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static char *output_path(const char *out_dir, const char *rel, sr_format fmt)
 {
@@ -118,7 +23,7 @@ static char *output_path(const char *out_dir, const char *rel, sr_format fmt)
         return NULL;
     memcpy(name, rel, stem);
     snprintf(name + stem, 8, ".%s", sr_format_ext(fmt));
-    char *p = join(out_dir, name);
+    char *p = sr__join(out_dir, name);
     free(name);
     return p;
 }
@@ -266,10 +171,8 @@ sr_batch_params sr_batch_default_params(void)
 
 static sr_status prepare(const sr_batch_params *p, sr_batch_result *res, sr_error *err)
 {
-    strvec rel = {0};
-    sr_status s = list_dir(p->in_dir, "", p->recursive, &rel, err);
-    if (!s && rel.n)
-        qsort(rel.v, (size_t)rel.n, sizeof *rel.v, cmp_str);
+    sr__strlist rel = {0};
+    sr_status s = sr__list_images(p->in_dir, p->recursive, &rel, err);
     if (!s) {
         res->files = calloc((size_t)rel.n + 1, sizeof *res->files);
         if (!res->files)
@@ -277,15 +180,13 @@ static sr_status prepare(const sr_batch_params *p, sr_batch_result *res, sr_erro
     }
     for (int i = 0; !s && i < rel.n; i++) {
         sr_file_result *f = &res->files[i];
-        f->input = join(p->in_dir, rel.v[i]);
+        f->input = sr__join(p->in_dir, rel.v[i]);
         f->output = output_path(p->out_dir, rel.v[i], p->format);
         res->nfiles = i + 1;
         if (!f->input || !f->output)
             s = sr__err(err, SR_E_NOMEM, "out of memory");
     }
-    for (int i = 0; i < rel.n; i++)
-        free(rel.v[i]);
-    free(rel.v);
+    sr__strlist_free(&rel);
     if (!s)
         s = check_collisions(res, err); /* over every file, so all shards agree */
     if (!s && p->shard_count > 0)

@@ -1,9 +1,11 @@
-/* fsutil.c - whole-file reads, atomic writes, mkdir -p. */
+/* fsutil.c - whole-file reads, atomic writes, mkdir -p, and listing a folder of images. */
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,4 +126,112 @@ int sr__mkdirs(const char *dir)
     }
     struct stat st;
     return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+static int strlist_push(sr__strlist *s, char *str)
+{
+    if (!str)
+        return -1;
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 64;
+        char **v = realloc(s->v, (size_t)cap * sizeof *v);
+        if (!v) {
+            free(str);
+            return -1;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = str;
+    return 0;
+}
+
+char *sr__join(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = malloc(na + nb + 2);
+    if (!s)
+        return NULL;
+    memcpy(s, a, na);
+    size_t k = na;
+    if (na && a[na - 1] != '/')
+        s[k++] = '/';
+    memcpy(s + k, b, nb + 1);
+    return s;
+}
+
+static int accepted_ext(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    static const char *const ok[] = {"png", "jpg", "jpeg", "bmp", "tga"};
+    if (!dot || dot == name)
+        return 0;
+    for (int i = 0; i < 5; i++)
+        if (strcasecmp(dot + 1, ok[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Collects paths relative to root. Symlinked folders are not followed (no loops). */
+static sr_status list_dir(const char *root, const char *rel, int recursive, sr__strlist *out,
+                          sr_error *err)
+{
+    char *dir = rel[0] ? sr__join(root, rel) : strdup(root);
+    if (!dir)
+        return sr__err(err, SR_E_NOMEM, "out of memory");
+    DIR *d = opendir(dir);
+    if (!d) {
+        sr_status s = sr__err(err, SR_E_IO, "%s: %s", dir, strerror(errno));
+        free(dir);
+        return s;
+    }
+    sr_status s = SR_OK;
+    struct dirent *e;
+    while (!s && (e = readdir(d))) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        char *r = rel[0] ? sr__join(rel, e->d_name) : strdup(e->d_name);
+        char *full = sr__join(dir, e->d_name);
+        struct stat st;
+        int is_dir = full && lstat(full, &st) == 0 && S_ISDIR(st.st_mode);
+        free(full);
+        if (!r) {
+            s = sr__err(err, SR_E_NOMEM, "out of memory");
+        } else if (recursive && is_dir) {
+            s = list_dir(root, r, recursive, out, err);
+            free(r);
+        } else if (accepted_ext(e->d_name)) {
+            if (strlist_push(out, r))
+                s = sr__err(err, SR_E_NOMEM, "out of memory");
+        } else {
+            free(r);
+        }
+    }
+    closedir(d);
+    free(dir);
+    return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+sr_status sr__list_images(const char *root, int recursive, sr__strlist *out, sr_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sr_status s = list_dir(root, "", recursive, out, err);
+    if (s)
+        sr__strlist_free(out);
+    else if (out->n)
+        qsort(out->v, (size_t)out->n, sizeof *out->v, cmp_str);
+    return s;
+}
+
+void sr__strlist_free(sr__strlist *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
 }

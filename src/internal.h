@@ -203,6 +203,25 @@ sr_status sr__net_forward(sr_net *n, int w, int h, const float **out, sr__shape 
                           sr_error *err);
 float *sr__net_input(sr_net *n); /* where the caller writes the 3 x h x w input */
 
+/* ---- evaluation pairs (evalset.c) ---- */
+
+typedef struct {
+    char name[256]; /* relative path, "#k" appended for the k-th crop of a photo */
+    sr_image hr, lr; /* RGB; lr is hr / scale */
+} sr__eval_pair;
+
+typedef struct {
+    sr__eval_pair *p;
+    int n;
+} sr__evalset;
+
+/* Every image under hr_dir as a pair: cut to a multiple of scale (crops = 0) or TRAINING.md's
+ * validation crops (crops = 1); the low-resolution side read from the same relative path under
+ * lr_dir, or made with sr_image_downscale when lr_dir is NULL. Fails on the first bad file. */
+sr_status sr__evalset_load(const char *hr_dir, const char *lr_dir, int scale, int crops,
+                           sr__evalset *set, sr_error *err);
+void sr__evalset_free(sr__evalset *set);
+
 /* ---- files (fsutil.c) ---- */
 
 /* Reads a whole regular file; refuses files above max_bytes. */
@@ -211,5 +230,15 @@ sr_status sr__read_file(const char *path, size_t max_bytes, uint8_t **data, size
 /* Writes data to a temporary file beside path, then renames it over path. */
 sr_status sr__write_atomic(const char *path, const void *data, size_t len, sr_error *err);
 int sr__mkdirs(const char *dir); /* mkdir -p; 0 on success */
+char *sr__join(const char *dir, const char *name); /* "dir/name", malloc'd; NULL if no memory */
+
+typedef struct {
+    char **v;
+    int n, cap;
+} sr__strlist;
+/* The images (by extension: png, jpg, jpeg, bmp, tga) under root, as paths relative to it,
+ * sorted bytewise. Symlinked folders are not followed. */
+sr_status sr__list_images(const char *root, int recursive, sr__strlist *out, sr_error *err);
+void sr__strlist_free(sr__strlist *l);
 
 #endif

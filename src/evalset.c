@@ -1,0 +1,132 @@
+/* evalset.c - the pairs `srgan eval` and `srgan train --val` score on: high-resolution photos (or
+ * crops of them) and their low-resolution versions, made by imresize or read from a folder. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The crops of a w x h photo in TRAINING.md's rule: the centre square of side
+ * S = min(384, w, h) rounded down to a multiple of 4 and then of scale; when the short side is at
+ * least 1000, also the squares centred at (w/4, h/4) and (3w/4, 3h/4), clamped inside. */
+static int val_crops(int w, int h, int scale, int rect[3][4])
+{
+    int s = w < h ? w : h;
+    s = (s < 384 ? s : 384) / 4 * 4;
+    s = s / scale * scale;
+    int n = 0;
+    static const int at[3][2] = {{2, 4}, {1, 4}, {3, 4}}; /* centre as a fraction num/den */
+    for (int i = 0; i < ((w < h ? w : h) >= 1000 ? 3 : 1); i++) {
+        int cx = (int)((long)w * at[i][0] / at[i][1]), cy = (int)((long)h * at[i][0] / at[i][1]);
+        int x = cx - s / 2, y = cy - s / 2;
+        x = x < 0 ? 0 : x > w - s ? w - s : x;
+        y = y < 0 ? 0 : y > h - s ? h - s : y;
+        rect[n][0] = x, rect[n][1] = y, rect[n][2] = rect[n][3] = s;
+        n++;
+    }
+    return n;
+}
+
+static sr_status crop(const sr_image *src, const int r[4], sr_image *out, sr_error *err)
+{
+    sr_status s = sr_image_alloc(out, r[2], r[3], src->c, err);
+    for (int y = 0; !s && y < r[3]; y++)
+        memcpy(out->data + (size_t)y * r[2] * src->c,
+               src->data + ((size_t)(r[1] + y) * src->w + r[0]) * src->c, (size_t)r[2] * src->c);
+    return s;
+}
+
+/* Drops alpha (scores are on colour) and turns gray into RGB so every pair has 3 channels. */
+static sr_status to_rgb(sr_image *img, sr_error *err)
+{
+    if (img->c == 3)
+        return SR_OK;
+    sr_image o = {0};
+    sr_status s = sr_image_alloc(&o, img->w, img->h, 3, err);
+    if (s)
+        return s;
+    for (size_t i = 0; i < (size_t)img->w * img->h; i++)
+        for (int k = 0; k < 3; k++)
+            o.data[i * 3 + k] = img->data[i * img->c + (img->c >= 3 ? k : 0)];
+    sr_image_free(img);
+    *img = o;
+    return SR_OK;
+}
+
+static sr_status add_pair(sr__evalset *set, const char *name, sr_image *hr, const char *lr_path,
+                          int scale, sr_error *err)
+{
+    sr__eval_pair *p = realloc(set->p, (size_t)(set->n + 1) * sizeof *p);
+    if (!p)
+        return sr__err(err, SR_E_NOMEM, "out of memory");
+    set->p = p;
+    p += set->n;
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->hr = *hr;
+    memset(hr, 0, sizeof *hr);
+    set->n++;
+    sr_status s = lr_path ? sr_image_load(lr_path, SR_DEFAULT_MAX_PIXELS, &p->lr, err)
+                          : sr_image_downscale(&p->hr, scale, &p->lr, err);
+    if (!s)
+        s = to_rgb(&p->lr, err);
+    if (!s && (p->lr.w * scale != p->hr.w || p->lr.h * scale != p->hr.h))
+        s = sr__err(err, SR_E_INVALID, "%s: low-resolution image is %dx%d, not %dx%d / %d",
+                    lr_path ? lr_path : name, p->lr.w, p->lr.h, p->hr.w, p->hr.h, scale);
+    return s;
+}
+
+sr_status sr__evalset_load(const char *hr_dir, const char *lr_dir, int scale, int crops,
+                           sr__evalset *set, sr_error *err)
+{
+    memset(set, 0, sizeof *set);
+    sr__strlist files;
+    sr_status s = sr__list_images(hr_dir, 1, &files, err);
+    if (!s && files.n == 0)
+        s = sr__err(err, SR_E_INVALID, "%s: no images", hr_dir);
+    for (int i = 0; !s && i < files.n; i++) {
+        char *path = sr__join(hr_dir, files.v[i]), *lr = lr_dir ? sr__join(lr_dir, files.v[i]) : 0;
+        sr_image img = {0};
+        if (!path || (lr_dir && !lr))
+            s = sr__err(err, SR_E_NOMEM, "out of memory");
+        if (!s)
+            s = sr_image_load(path, SR_DEFAULT_MAX_PIXELS, &img, err);
+        if (!s)
+            s = to_rgb(&img, err);
+        int rect[3][4], n = 1;
+        if (!s && crops) {
+            n = val_crops(img.w, img.h, scale, rect);
+        } else if (!s) { /* the whole image, cut to a multiple of the scale */
+            rect[0][0] = rect[0][1] = 0;
+            rect[0][2] = img.w / scale * scale, rect[0][3] = img.h / scale * scale;
+        }
+        if (!s && (rect[0][2] < scale || rect[0][3] < scale))
+            s = sr__err(err, SR_E_INVALID, "%s: %dx%d is too small for x%d", path, img.w, img.h,
+                        scale);
+        for (int k = 0; !s && k < n; k++) {
+            sr_image hr = {0};
+            char name[sizeof set->p->name];
+            snprintf(name, sizeof name, n > 1 ? "%s#%d" : "%s", files.v[i], k);
+            s = crop(&img, rect[k], &hr, err);
+            if (!s)
+                s = add_pair(set, name, &hr, lr, scale, err);
+            sr_image_free(&hr);
+        }
+        sr_image_free(&img);
+        free(path);
+        free(lr);
+    }
+    sr__strlist_free(&files);
+    if (s)
+        sr__evalset_free(set);
+    return s;
+}
+
+void sr__evalset_free(sr__evalset *set)
+{
+    for (int i = 0; i < set->n; i++) {
+        sr_image_free(&set->p[i].hr);
+        sr_image_free(&set->p[i].lr);
+    }
+    free(set->p);
+    memset(set, 0, sizeof *set);
+}
