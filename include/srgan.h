@@ -220,6 +220,46 @@ void sr_batch_result_free(sr_batch_result *res);
 sr_status sr_batch_write_report(const char *path, const sr_batch_result *res, const sr_model *m,
                                 sr_error *err);
 
+/* ---- training (train.c) ---- */
+
+/* Trains the project's generator (see docs/training.md): conv 3->C + PReLU, `blocks` x
+ * (conv C->C + PReLU), conv C->3s^2, PixelShuffle, plus the bilinear upsampled input; on random
+ * crops of the photos under data_dir, low resolution made with sr_image_downscale. */
+struct sr_train_progress;
+
+typedef struct {
+    const char *data_dir;   /* training photos (searched recursively) */
+    const char *val_dir;    /* NULL, or photos scored with TRAINING.md's crops */
+    const char *out;        /* writes OUT.param, OUT.bin (EMA weights) and OUT.ckpt */
+    const char *resume;     /* NULL, or a checkpoint to continue from */
+    int scale, channels, blocks;
+    int steps, batch, patch; /* patch: low-resolution side of each training crop */
+    double lr;              /* peak Adam learning rate (warm-up, then cosine to lr/100) */
+    int loss;               /* 0 L1, 1 Charbonnier, 2 L2 */
+    uint64_t seed;
+    int threads;            /* 0: all */
+    int val_every;          /* steps between validations (0: only at the end) */
+    double ckpt_seconds;    /* time between checkpoints */
+    double report_seconds;  /* time between on_progress calls (0: every step) */
+    const volatile sig_atomic_t *stop; /* when set, checkpoint and return */
+    void (*on_progress)(void *ctx, const struct sr_train_progress *p);
+    void *ctx;
+} sr_train_params;
+
+typedef struct sr_train_progress {
+    int step, steps;
+    double loss;            /* mean loss per output value over the last report interval */
+    double steps_per_s, gflops; /* training arithmetic (forward + both backward passes) */
+    double lr;
+    int validated;          /* the fields below are fresh */
+    double val_psnr, val_bicubic_psnr, val_ssim, val_bicubic_ssim;
+    const char *event;      /* NULL, "checkpoint", "validation", "data", "done", "stopped" */
+    const char *detail;
+} sr_train_progress;
+
+sr_train_params sr_train_default_params(void);
+sr_status sr_train_run(const sr_train_params *p, sr_error *err);
+
 #ifdef __cplusplus
 }
 #endif

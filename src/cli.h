@@ -14,6 +14,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_downscale(int argc, char **argv);
 int cmd_psnr(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 /* Loads --model NAME|PATH.param, or the embedded default for scale when name is NULL, and
  * checks the model's scale against an explicit --scale (0: any). Prints the error. */

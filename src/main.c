@@ -25,6 +25,8 @@ static const command commands[] = {
     {"psnr", "REFERENCE TEST [--shave N]", "PSNR and SSIM of two images (luma)", cmd_psnr},
     {"eval", "--hr DIR [--lr DIR | --crops] --scale N [options]",
      "a model against bicubic on a folder of photos", cmd_eval},
+    {"train", "--data DIR --scale N --out NAME [options]",
+     "train a photo model of srgan's own architecture", cmd_train},
     {"models", "", "list the embedded models", cmd_models},
     {"parallel-benchmark", "[options]", "measure thread scaling of the batch path", cmd_bench},
     {"version", "", "print the version and the convolution kernel in use", cmd_version},

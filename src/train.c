@@ -1,0 +1,319 @@
+/* train.c - the training loop: Adam with warm-up and cosine decay, an exponential moving
+ * average of the weights (what gets exported), checkpoints, validation, progress.
+ *
+ * Reproducible: the crops of a step are drawn serially from one seeded generator; each sample's
+ * gradient goes to its own slot and the slots are summed in sample order, so a run gives the
+ * same weights for any thread count. A checkpoint holds everything that evolves (weights, both
+ * Adam moments, the average, the generator state, the step), so resuming continues exactly.
+ */
+#include "train.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CKPT_MAGIC "SRGANCK1"
+
+sr_train_params sr_train_default_params(void)
+{
+    return (sr_train_params){.scale = 4, .channels = 48, .blocks = 12, .steps = 10000,
+                             .batch = 16, .patch = 40, .lr = 1e-3, .loss = SR_LOSS_L1,
+                             .seed = 1, .val_every = 1000, .ckpt_seconds = 300,
+                             .report_seconds = 2};
+}
+
+typedef struct {
+    char magic[8];
+    int32_t scale, channels, blocks, loss, step;
+    int32_t pad;
+    uint64_t rng, nparam;
+} ckpt_header;
+
+typedef struct {
+    const sr_train_params *p;
+    sr__tnet net;
+    float *theta, *m, *v, *ema; /* nparam each, one allocation */
+    int step;
+    uint64_t rng;
+} state;
+
+static sr_status save_ckpt(const state *st, const char *path, sr_error *err)
+{
+    size_t np = st->net.nparam, len = sizeof(ckpt_header) + 4 * np * sizeof(float);
+    uint8_t *buf = malloc(len);
+    if (!buf)
+        return sr__err(err, SR_E_NOMEM, "checkpoint: out of memory");
+    ckpt_header h = {CKPT_MAGIC, st->net.scale, st->net.channels, st->net.blocks, st->p->loss,
+                     st->step, 0, st->rng, np};
+    memcpy(buf, &h, sizeof h);
+    memcpy(buf + sizeof h, st->theta, 4 * np * sizeof(float));
+    sr_status s = sr__write_atomic(path, buf, len, err);
+    free(buf);
+    return s;
+}
+
+static sr_status alloc_state(state *st, sr_error *err)
+{
+    st->theta = sr__aligned_alloc(4 * st->net.nparam * sizeof(float));
+    if (!st->theta)
+        return sr__err(err, SR_E_NOMEM, "training: out of memory");
+    st->m = st->theta + st->net.nparam;
+    st->v = st->m + st->net.nparam;
+    st->ema = st->v + st->net.nparam;
+    return SR_OK;
+}
+
+static sr_status load_ckpt(state *st, const char *path, sr_error *err)
+{
+    uint8_t *buf;
+    size_t len;
+    ckpt_header h;
+    sr_status s = sr__read_file(path, (size_t)1 << 31, &buf, &len, err);
+    if (s)
+        return s;
+    if (len < sizeof h || memcmp(buf, CKPT_MAGIC, 8)) {
+        free(buf);
+        return sr__err(err, SR_E_FORMAT, "%s: not an srgan checkpoint", path);
+    }
+    memcpy(&h, buf, sizeof h);
+    s = sr__tnet_layout(h.scale, h.channels, h.blocks, &st->net, err);
+    if (!s && (h.nparam != st->net.nparam ||
+               len != sizeof h + 4 * st->net.nparam * sizeof(float) || h.step < 0))
+        s = sr__err(err, SR_E_FORMAT, "%s: truncated or inconsistent checkpoint", path);
+    if (!s && (h.scale != st->p->scale || h.channels != st->p->channels ||
+               h.blocks != st->p->blocks || h.loss != st->p->loss))
+        s = sr__err(err, SR_E_INVALID,
+                    "%s: checkpoint is x%d, %d channels, %d blocks, loss %d; the options say x%d, "
+                    "%d, %d, %d",
+                    path, h.scale, h.channels, h.blocks, h.loss, st->p->scale, st->p->channels,
+                    st->p->blocks, st->p->loss);
+    if (!s)
+        s = alloc_state(st, err);
+    if (!s) {
+        memcpy(st->theta, buf + sizeof h, 4 * st->net.nparam * sizeof(float));
+        st->step = h.step;
+        st->rng = h.rng;
+    }
+    free(buf);
+    return s;
+}
+
+static double learning_rate(const sr_train_params *p, int step)
+{
+    int warm = p->steps / 20 < 500 ? p->steps / 20 : 500;
+    if (step < warm)
+        return p->lr * (step + 1) / warm;
+    double t = (double)(step - warm) / (p->steps - warm > 0 ? p->steps - warm : 1);
+    t = t > 1 ? 1 : t;
+    return p->lr * (0.01 + 0.99 * 0.5 * (1 + cos(3.14159265358979323846 * t)));
+}
+
+static void adam(state *st, const float *g, double lr)
+{
+    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    int t = st->step + 1;
+    double c1 = 1 - pow(b1, t), c2 = 1 - pow(b2, t);
+    float ed = (float)fmin(0.999, (1.0 + st->step) / (10.0 + st->step));
+    size_t n = st->net.nparam;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        float m = st->m[i] = (float)(b1 * st->m[i] + (1 - b1) * g[i]);
+        float v = st->v[i] = (float)(b2 * st->v[i] + (1 - b2) * (double)g[i] * g[i]);
+        st->theta[i] -= (float)(lr * (m / c1) / (sqrt(v / c2) + eps));
+        st->ema[i] = ed * st->ema[i] + (1 - ed) * st->theta[i];
+    }
+}
+
+/* Mean PSNR/SSIM of the EMA weights over the validation set, through the inference path. */
+static sr_status validate(const state *st, const sr__evalset *val, int threads,
+                          sr_train_progress *pr, sr_error *err)
+{
+    char *param;
+    uint8_t *bin;
+    size_t blen;
+    sr_model *m = NULL;
+    sr_status s = sr__tnet_export(&st->net, st->ema, &param, &bin, &blen, err);
+    if (s)
+        return s;
+    s = sr_model_load_memory(param, strlen(param), bin, blen, "training", &m, err);
+    free(param), free(bin);
+    sr_upscale_params up = sr_upscale_default_params();
+    up.nthreads = threads;
+    double psnr = 0, ssim = 0;
+    for (int i = 0; !s && i < val->n; i++) {
+        sr_image out = {0};
+        sr_quality q;
+        s = sr_upscale_image(m, &up, &val->p[i].lr, &out, err);
+        if (!s)
+            s = sr_image_quality(&val->p[i].hr, &out, st->net.scale, &q, err);
+        psnr += q.psnr / val->n, ssim += q.ssim / val->n;
+        sr_image_free(&out);
+    }
+    sr_model_free(m);
+    pr->val_psnr = psnr, pr->val_ssim = ssim, pr->validated = 1;
+    return s;
+}
+
+static sr_status bicubic_scores(const sr__evalset *val, int scale, sr_train_progress *pr,
+                                sr_error *err)
+{
+    sr_status s = SR_OK;
+    for (int i = 0; !s && i < val->n; i++) {
+        sr_image b = {0};
+        sr_quality q;
+        s = sr_image_imresize(&val->p[i].lr, val->p[i].hr.w, val->p[i].hr.h, &b, err);
+        if (!s)
+            s = sr_image_quality(&val->p[i].hr, &b, scale, &q, err);
+        pr->val_bicubic_psnr += q.psnr / val->n, pr->val_bicubic_ssim += q.ssim / val->n;
+        sr_image_free(&b);
+    }
+    return s;
+}
+
+static sr_status write_model(const state *st, const char *out, sr_error *err)
+{
+    char *param, path[4096];
+    uint8_t *bin;
+    size_t blen;
+    sr_status s = sr__tnet_export(&st->net, st->ema, &param, &bin, &blen, err);
+    if (s)
+        return s;
+    snprintf(path, sizeof path, "%s.bin", out);
+    s = sr__write_atomic(path, bin, blen, err);
+    snprintf(path, sizeof path, "%s.param", out);
+    if (!s)
+        s = sr__write_atomic(path, param, strlen(param), err);
+    free(param), free(bin);
+    return s;
+}
+
+static void report(const sr_train_params *p, sr_train_progress *pr, const char *event,
+                   const char *detail)
+{
+    pr->event = event, pr->detail = detail;
+    if (p->on_progress)
+        p->on_progress(p->ctx, pr);
+    pr->event = pr->detail = NULL;
+    pr->validated = 0;
+}
+
+typedef struct {
+    sr__tctx *ctx;
+} worker;
+
+sr_status sr_train_run(const sr_train_params *p, sr_error *err)
+{
+    state st = {.p = p};
+    sr__tdata data = {0};
+    sr__evalset val = {0};
+    sr_train_progress pr = {0};
+    sr__tpacked pk = {0};
+    int T = p->threads > 0 ? p->threads : omp_get_max_threads(), B = p->batch, P = p->patch;
+    int S = p->scale, small = 0;
+    worker *wk = NULL;
+    float *grads = NULL, *samples = NULL;
+    char ckpt[4096], msg[256];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", p->out);
+    if (B < 1 || B > 1024 || P < 8 || P > 512 || p->steps < 1 || !(p->lr > 0))
+        return sr__err(err, SR_E_INVALID, "training: bad batch %d, patch %d, steps %d or lr %g",
+                       B, P, p->steps, p->lr);
+    sr_status s = p->resume ? load_ckpt(&st, p->resume, err)
+                            : sr__tnet_layout(S, p->channels, p->blocks, &st.net, err);
+    if (!s && !p->resume && !(s = alloc_state(&st, err))) {
+        sr__tnet_init(&st.net, p->seed, st.theta);
+        memcpy(st.ema, st.theta, st.net.nparam * sizeof(float));
+        st.rng = p->seed ^ 0x5eed5eed5eed5eedull;
+    }
+    if (!s)
+        s = sr__tdata_load(p->data_dir, S, P, &data, &small, err);
+    if (!s) {
+        snprintf(msg, sizeof msg, "%d photos (%d too small for a crop), %zu parameters, %.3f "
+                 "MFLOP per low-resolution pixel", data.n, small, st.net.nparam,
+                 sr__tnet_flops_per_pixel(&st.net) / 1e6);
+        report(p, &pr, "data", msg);
+    }
+    if (!s && p->val_dir && !(s = sr__evalset_load(p->val_dir, NULL, S, 1, &val, err)))
+        s = bicubic_scores(&val, S, &pr, err);
+    size_t np = st.net.nparam, lrn = (size_t)3 * P * P, hrn = lrn * S * S;
+    if (!s) {
+        wk = calloc((size_t)T, sizeof *wk);
+        grads = sr__aligned_alloc((size_t)(B + 1) * np * sizeof(float));
+        samples = malloc((size_t)B * (lrn + hrn) * sizeof(float));
+        for (int t = 0; wk && t < T; t++)
+            if (!(wk[t].ctx = sr__tctx_create(&st.net, P)))
+                s = SR_E_NOMEM;
+        if (!wk || !grads || !samples || s)
+            s = sr__err(err, SR_E_NOMEM, "training: out of memory for %d threads", T);
+    }
+    double per_step = 3 * sr__tnet_flops_per_pixel(&st.net) * P * P * B; /* fwd + 2 bwd */
+    double t_report = sr__now(), t_ckpt = t_report, loss_acc = 0;
+    int steps_acc = 0;
+    float *gsum = grads + (size_t)B * np;
+    while (!s && st.step < p->steps && !(p->stop && *p->stop)) {
+        double lr = learning_rate(p, st.step);
+        sr__tcrop crops[1024];
+        for (int i = 0; i < B; i++)
+            crops[i] = sr__tdata_draw(&data, P, &st.rng);
+        s = sr__tpacked_make(&st.net, st.theta, &pk, err);
+        if (s)
+            break;
+        double losses[1024];
+        memset(grads, 0, (size_t)B * np * sizeof(float));
+        float gscale = 1.f / (float)(B * hrn);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+        for (int i = 0; i < B; i++) {
+            float *lrb = samples + (size_t)i * (lrn + hrn), *hrb = lrb + lrn;
+            sr__tdata_extract(&data, &crops[i], P, lrb, hrb);
+            losses[i] = sr__tnet_sample(&st.net, &pk, st.theta, wk[omp_get_thread_num()].ctx,
+                                        lrb, hrb, p->loss, grads + (size_t)i * np, gscale, NULL);
+        }
+        sr__tpacked_free(&pk);
+#pragma omp parallel for schedule(static) num_threads(T)
+        for (size_t j = 0; j < np; j++) {
+            float g = 0;
+            for (int i = 0; i < B; i++)
+                g += grads[(size_t)i * np + j];
+            gsum[j] = g;
+        }
+        adam(&st, gsum, lr);
+        st.step++;
+        for (int i = 0; i < B; i++)
+            loss_acc += losses[i] / (double)(B * hrn);
+        steps_acc++;
+        double now = sr__now();
+        int validate_now = val.n && p->val_every > 0 && st.step % p->val_every == 0;
+        if (now - t_report >= p->report_seconds || validate_now || st.step == p->steps) {
+            pr.step = st.step, pr.steps = p->steps, pr.lr = lr;
+            pr.loss = loss_acc / steps_acc;
+            pr.steps_per_s = steps_acc / (now - t_report);
+            pr.gflops = pr.steps_per_s * per_step / 1e9;
+            if (validate_now)
+                s = validate(&st, &val, T, &pr, err);
+            report(p, &pr, validate_now ? "validation" : NULL, NULL);
+            t_report = sr__now(), loss_acc = 0, steps_acc = 0;
+        }
+        if (!s && now - t_ckpt >= p->ckpt_seconds) {
+            s = save_ckpt(&st, ckpt, err);
+            t_ckpt = now;
+            report(p, &pr, "checkpoint", ckpt);
+        }
+    }
+    if (!s && wk) {
+        int stopped = st.step < p->steps;
+        s = save_ckpt(&st, ckpt, err);
+        if (!s)
+            s = write_model(&st, p->out, err);
+        if (!s && val.n && (p->val_every <= 0 || st.step % p->val_every))
+            s = validate(&st, &val, T, &pr, err);
+        pr.step = st.step, pr.steps = p->steps;
+        if (!s)
+            report(p, &pr, stopped ? "stopped" : "done", ckpt);
+    }
+    for (int t = 0; wk && t < T; t++)
+        sr__tctx_free(wk[t].ctx);
+    free(wk), free(grads), free(samples), free(st.theta);
+    sr__tdata_free(&data);
+    sr__evalset_free(&val);
+    return s;
+}

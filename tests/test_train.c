@@ -1,0 +1,356 @@
+/* test_train.c - the trainer's arithmetic: each layer's backward pass against a plain double
+ * reference or central finite differences, the whole generator's gradient against finite
+ * differences, and the exported model against the trainer's own forward pass. */
+#include "test_common.h"
+#include "train.h"
+
+#include <math.h>
+
+static uint64_t rng = 12345;
+
+static float frand(void) /* uniform in [-1, 1) */
+{
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((rng >> 40) / 8388608.0 - 1.0);
+}
+
+static float *rand_buf(size_t n)
+{
+    float *v = malloc(n * sizeof(float));
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = frand();
+    return v;
+}
+
+/* Shapes chosen to hit every tail: pixels not a multiple of 16, channels not multiples of 4/6. */
+static void test_conv_wgrad_matches_reference(void **state)
+{
+    (void)state;
+    static const int shapes[][4] = {{3, 8, 5, 7}, {5, 6, 4, 4}, {4, 12, 16, 9}, {7, 3, 1, 3}};
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        int cin = shapes[t][0], cout = shapes[t][1], w = shapes[t][2], h = shapes[t][3];
+        size_t n = (size_t)w * h;
+        float *a = rand_buf(cin * n), *g = rand_buf(cout * n);
+        float *dw = calloc((size_t)cout * cin * 9, sizeof(float)), *db = calloc(cout, 4);
+        float *col = sr__aligned_alloc(sr__t_wgrad_scratch(cin, w, h) * sizeof(float));
+        sr__t_conv_wgrad(a, cin, w, h, g, cout, dw, db, col);
+        for (int co = 0; co < cout; co++) {
+            double sb = 0;
+            for (size_t p = 0; p < n; p++)
+                sb += g[co * n + p];
+            assert_true(fabs(sb - db[co]) < 1e-4);
+            for (int ci = 0; ci < cin; ci++)
+                for (int k = 0; k < 9; k++) {
+                    double s = 0;
+                    for (int y = 0; y < h; y++)
+                        for (int x = 0; x < w; x++) {
+                            int sy = y + k / 3 - 1, sx = x + k % 3 - 1;
+                            if (sy >= 0 && sy < h && sx >= 0 && sx < w)
+                                s += (double)g[co * n + y * w + x] * a[ci * n + sy * w + sx];
+                        }
+                    assert_true(fabs(s - dw[(co * cin + ci) * 9 + k]) < 1e-4);
+                }
+        }
+        free(a), free(g), free(dw), free(db), free(col);
+    }
+}
+
+static void test_prelu_backward(void **state)
+{
+    (void)state;
+    int c = 3;
+    size_t hw = 10;
+    float *z = rand_buf(c * hw), *ga = rand_buf(c * hw), slope[3] = {0.25f, -0.1f, 0.7f};
+    float gz[30], gs[3] = {0}, a1[30], a2[30];
+    sr__t_prelu_back(z, slope, ga, c, hw, gz, gs);
+    const float eps = 1e-3f;
+    for (int ch = 0; ch < c; ch++) { /* d/dslope by central differences of <ga, prelu(z)> */
+        float s0 = slope[ch];
+        slope[ch] = s0 + eps, sr__t_prelu(z, slope, c, hw, a1);
+        slope[ch] = s0 - eps, sr__t_prelu(z, slope, c, hw, a2);
+        slope[ch] = s0;
+        double fd = 0;
+        for (size_t i = 0; i < c * hw; i++)
+            fd += ga[i] * (a1[i] - a2[i]) / (2 * eps);
+        assert_true(fabs(fd - gs[ch]) < 1e-3);
+    }
+    for (size_t i = 0; i < c * hw; i++) { /* d/dz: piecewise linear, exact away from 0 */
+        float v = z[i], want = ga[i] * (v > 0 ? 1 : slope[i / hw]);
+        assert_true(fabs(gz[i] - want) < 1e-6);
+    }
+    free(z), free(ga);
+}
+
+/* unshuffle is the transpose of shuffle: <shuffle(x), y> = <x, unshuffle(y)>; and shuffle puts
+ * channel (c s + i) s + j at pixel (y s + i, x s + j), as ncnn's PixelShuffle. */
+static void test_shuffle_transpose(void **state)
+{
+    (void)state;
+    int c = 3, w = 4, h = 3, s = 3;
+    size_t n = (size_t)c * s * s * w * h;
+    float *x = rand_buf(n), *y = rand_buf(n), *sx = malloc(n * 4), *uy = malloc(n * 4);
+    sr__t_shuffle(x, c, w, h, s, sx);
+    sr__t_unshuffle(y, c, w, h, s, uy);
+    double d1 = 0, d2 = 0;
+    for (size_t i = 0; i < n; i++)
+        d1 += (double)sx[i] * y[i], d2 += (double)x[i] * uy[i];
+    assert_true(fabs(d1 - d2) < 1e-4);
+    /* channel (1*3 + 2)*3 + 1 = 16, pixel (y=2, x=1) -> out channel 1, row 2*3+2, column 1*3+1 */
+    assert_true(sx[(size_t)1 * 9 * w * h + (2 * 3 + 2) * w * 3 + 1 * 3 + 1] == x[16 * w * h + 2 * w + 1]);
+    free(x), free(y), free(sx), free(uy);
+}
+
+/* The whole generator: the analytic gradient of every parameter against central differences
+ * of the loss (L2, smooth), on a tiny net. */
+static void test_network_gradient(void **state)
+{
+    (void)state;
+    sr__tnet n;
+    assert_int_equal(sr__tnet_layout(2, 4, 1, &n, NULL), SR_OK);
+    int p = 5, s = 2;
+    float *theta = malloc(n.nparam * sizeof(float)), *grad = calloc(n.nparam, sizeof(float));
+    sr__tnet_init(&n, 7, theta);
+    for (size_t i = 0; i < n.nparam; i++) /* larger last layer so every path matters */
+        theta[i] += 0.05f * frand();
+    float *lr = rand_buf(3 * p * p), *hr = rand_buf(3 * p * p * s * s);
+    for (int i = 0; i < 3 * p * p; i++)
+        lr[i] = 0.5f + 0.5f * lr[i];
+    sr__tctx *c = sr__tctx_create(&n, p);
+    assert_non_null(c);
+    sr__tpacked pk;
+    assert_int_equal(sr__tpacked_make(&n, theta, &pk, NULL), SR_OK);
+    sr__tnet_sample(&n, &pk, theta, c, lr, hr, SR_LOSS_L2, grad, 1.f, NULL);
+    sr__tpacked_free(&pk);
+    double gmax = 0, worst = 0;
+    for (size_t i = 0; i < n.nparam; i++)
+        gmax = fabs(grad[i]) > gmax ? fabs(grad[i]) : gmax;
+    /* A step that moves some pre-activation across PReLU's kink has a finite difference that
+     * means nothing; such parameters are recognised by one-sided slopes that disagree, and
+     * skipped (there must be few). */
+    const float eps = 1e-3f;
+    int skipped = 0;
+    for (size_t i = 0; i < n.nparam; i++) {
+        float t0 = theta[i];
+        double l[3];
+        for (int k = 0; k < 3; k++) {
+            theta[i] = t0 + (k == 0 ? eps : k == 1 ? -eps : 0);
+            assert_int_equal(sr__tpacked_make(&n, theta, &pk, NULL), SR_OK);
+            l[k] = sr__tnet_sample(&n, &pk, theta, c, lr, hr, SR_LOSS_L2, NULL, 1.f, NULL);
+            sr__tpacked_free(&pk);
+        }
+        theta[i] = t0;
+        double fd = (l[0] - l[1]) / (2 * eps), e = fabs(fd - grad[i]);
+        if (fabs((l[0] - l[2]) - (l[2] - l[1])) / eps > 1e-3 * gmax) {
+            skipped++;
+            continue;
+        }
+        worst = e > worst ? e : worst;
+    }
+    print_message("network gradient: max |analytic - finite difference| = %.2e, max |g| = %.2e, "
+                  "%d of %zu parameters at a kink\n", worst, gmax, skipped, n.nparam);
+    assert_true(worst < 1e-3 * gmax);
+    assert_true(skipped * 50 < (int)n.nparam);
+    sr__tctx_free(c);
+    free(theta), free(grad), free(lr), free(hr);
+}
+
+/* The exported .param/.bin, loaded by the inference loader, computes what the trainer does. */
+static void test_export_matches_trainer(void **state)
+{
+    (void)state;
+    sr__tnet n;
+    assert_int_equal(sr__tnet_layout(3, 8, 2, &n, NULL), SR_OK);
+    int p = 16;
+    float *theta = malloc(n.nparam * sizeof(float));
+    sr__tnet_init(&n, 3, theta);
+    for (size_t i = 0; i < n.nparam; i++)
+        theta[i] += 0.02f * frand();
+    float *lr = rand_buf(3 * p * p), *hr = calloc(27 * p * p, sizeof(float));
+    const float *mine;
+    sr__tctx *c = sr__tctx_create(&n, p);
+    sr__tpacked pk;
+    assert_int_equal(sr__tpacked_make(&n, theta, &pk, NULL), SR_OK);
+    sr__tnet_sample(&n, &pk, theta, c, lr, hr, SR_LOSS_L1, NULL, 1.f, &mine);
+    char *param;
+    uint8_t *bin;
+    size_t blen;
+    sr_model *m;
+    sr_error err;
+    assert_int_equal(sr__tnet_export(&n, theta, &param, &bin, &blen, &err), SR_OK);
+    sr_status st = sr_model_load_memory(param, strlen(param), bin, blen, "t", &m, &err);
+    if (st) print_message("%s\n%s", err.msg, param);
+    assert_int_equal(st, SR_OK);
+    assert_int_equal(sr_model_scale(m), 3);
+    assert_int_equal(sr_model_halo(m), 4); /* four 3x3 convolutions */
+    sr_net *net;
+    st = sr_net_create(m, p, &net, &err);
+    if (st) print_message("%s\n", err.msg);
+    assert_int_equal(st, SR_OK);
+    memcpy(sr__net_input(net), lr, 3 * p * p * sizeof(float));
+    const float *theirs;
+    sr__shape os;
+    st = sr__net_forward(net, p, p, &theirs, &os, &err);
+    if (st) print_message("%s\n", err.msg);
+    assert_int_equal(st, SR_OK);
+    assert_int_equal(os.c, 3);
+    assert_int_equal(os.w, 3 * p);
+    for (int i = 0; i < 27 * p * p; i++)
+        assert_true(fabsf(theirs[i] - mine[i]) < 1e-5f);
+    sr_net_free(net);
+    sr_model_free(m);
+    free(param), free(bin);
+    sr__tpacked_free(&pk);
+    sr__tctx_free(c);
+    free(theta), free(lr), free(hr);
+}
+
+/* ---- the loop, end to end, on generated photos ---- */
+
+static char *dir;
+
+typedef struct {
+    double first, last; /* mean loss of the first and last 10 steps */
+    int steps, stop_at;
+    volatile sig_atomic_t stop;
+} watch;
+
+static void on_progress(void *ctx, const sr_train_progress *p)
+{
+    watch *w = ctx;
+    if (p->event)
+        return;
+    if (p->step <= 10)
+        w->first += p->loss / 10;
+    if (p->step > p->steps - 10)
+        w->last += p->loss / 10;
+    w->steps = p->step;
+    if (p->step == w->stop_at)
+        w->stop = 1;
+}
+
+static sr_train_params tiny(const char *out, watch *w)
+{
+    static char data[4200];
+    snprintf(data, sizeof data, "%s/photos", dir);
+    sr_train_params p = sr_train_default_params();
+    p.data_dir = data, p.out = out, p.scale = 2, p.channels = 8, p.blocks = 1;
+    p.steps = 200, p.batch = 4, p.patch = 12, p.lr = 3e-3, p.seed = 5, p.report_seconds = 0;
+    p.on_progress = on_progress, p.ctx = w, p.stop = &w->stop, p.threads = 1;
+    return p;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    uint8_t *b = malloc(*len);
+    assert_int_equal(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
+static void assert_same_file(const char *a, const char *b)
+{
+    size_t na, nb;
+    uint8_t *x = slurp(a, &na), *y = slurp(b, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(x, y, na);
+    free(x), free(y);
+}
+
+static int setup_photos(void **state)
+{
+    (void)state;
+    dir = make_temp_dir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/photos", dir);
+    assert_int_equal(sr__mkdirs(path), 0);
+    for (int i = 0; i < 3; i++) {
+        sr_image im;
+        make_test_image(&im, 48 + 8 * i, 40, 3, 11u + i);
+        snprintf(path, sizeof path, "%s/photos/p%d.png", dir, i);
+        assert_int_equal(sr_image_save(path, &im, SR_FMT_PNG, 90, NULL), SR_OK);
+        sr_image_free(&im);
+    }
+    return 0;
+}
+
+static int teardown_photos(void **state)
+{
+    (void)state;
+    remove_tree(dir);
+    free(dir);
+    return 0;
+}
+
+static void test_training_lowers_the_loss(void **state)
+{
+    (void)state;
+    char out[4200];
+    snprintf(out, sizeof out, "%s/a", dir);
+    watch w = {0};
+    sr_train_params p = tiny(out, &w);
+    sr_error err;
+    assert_int_equal(sr_train_run(&p, &err), SR_OK);
+    assert_int_equal(w.steps, 200);
+    print_message("loss: first 10 steps %.5f, last 10 %.5f\n", w.first, w.last);
+    assert_true(w.last < 0.9 * w.first); /* deterministic: same seed, same steps */
+    char path[4300];
+    snprintf(path, sizeof path, "%s.param", out); /* and the export loads */
+    sr_model *m;
+    assert_int_equal(sr_model_load_files(path, NULL, &m, &err), SR_OK);
+    assert_int_equal(sr_model_scale(m), 2);
+    sr_model_free(m);
+}
+
+/* Same weights whatever the thread count; a run stopped at step 25 and resumed from its
+ * checkpoint ends bit-identical to the uninterrupted one. */
+static void test_training_is_reproducible_and_resumes_exactly(void **state)
+{
+    (void)state;
+    char a[4200], b[4200], c[4200], pa[4300], pb[4300], ck[4300];
+    snprintf(a, sizeof a, "%s/one", dir);
+    snprintf(b, sizeof b, "%s/two", dir);
+    snprintf(c, sizeof c, "%s/resumed", dir);
+    watch w1 = {0}, w2 = {0}, w3 = {.stop_at = 25}, w4 = {0};
+    sr_train_params p1 = tiny(a, &w1), p2 = tiny(b, &w2), p3 = tiny(c, &w3), p4 = tiny(c, &w4);
+    p2.threads = 2;
+    sr_error err;
+    assert_int_equal(sr_train_run(&p1, &err), SR_OK);
+    assert_int_equal(sr_train_run(&p2, &err), SR_OK);
+    snprintf(pa, sizeof pa, "%s.bin", a);
+    snprintf(pb, sizeof pb, "%s.bin", b);
+    assert_same_file(pa, pb);
+    assert_int_equal(sr_train_run(&p3, &err), SR_OK);
+    assert_int_equal(w3.steps, 25);
+    snprintf(ck, sizeof ck, "%s.ckpt", c);
+    p4.resume = ck;
+    assert_int_equal(sr_train_run(&p4, &err), SR_OK);
+    assert_int_equal(w4.steps, 200);
+    snprintf(pb, sizeof pb, "%s.bin", c);
+    assert_same_file(pa, pb);
+    /* a checkpoint of another architecture is refused with the reason */
+    p4.channels = 16;
+    assert_int_equal(sr_train_run(&p4, &err), SR_E_INVALID);
+    assert_non_null(strstr(err.msg, "checkpoint is x2, 8 channels, 1 blocks"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conv_wgrad_matches_reference),
+        cmocka_unit_test(test_prelu_backward),
+        cmocka_unit_test(test_shuffle_transpose),
+        cmocka_unit_test(test_network_gradient),
+        cmocka_unit_test(test_export_matches_trainer),
+        cmocka_unit_test_setup_teardown(test_training_lowers_the_loss, setup_photos,
+                                        teardown_photos),
+        cmocka_unit_test_setup_teardown(test_training_is_reproducible_and_resumes_exactly,
+                                        setup_photos, teardown_photos),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
