@@ -232,6 +232,8 @@ typedef struct {
     const char *val_dir;    /* NULL, or photos scored with TRAINING.md's crops */
     const char *out;        /* writes OUT.param, OUT.bin (EMA weights) and OUT.ckpt */
     const char *resume;     /* NULL, or a checkpoint to continue from */
+    const char *init;       /* NULL, or a checkpoint whose weights start a new run (the last
+                             * convolution excepted when its scale differs) */
     int scale, channels, blocks;
     int steps, batch, patch; /* patch: low-resolution side of each training crop */
     double lr;              /* peak Adam learning rate (warm-up, then cosine to lr/100) */

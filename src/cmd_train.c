@@ -21,6 +21,7 @@ static const char usage_text[] =
     "  --val-every N         steps between validations (default 1000)\n"
     "  --checkpoint-minutes M  time between checkpoints (default 5)\n"
     "  --resume CKPT         continue from a checkpoint (NAME.ckpt)\n"
+    "  --init CKPT           start from another run's weights (same CxB, any scale)\n"
     "  --seed S              initialisation and crop order (default 1)\n"
     "  --threads N           (default: all cores)\n"
     "Writes NAME.param + NAME.bin (ncnn; the averaged weights) and NAME.ckpt. Ctrl-C writes a\n"
@@ -94,6 +95,8 @@ int cmd_train(int argc, char **argv)
             p.out = v;
         } else if (!strcmp(a, "--resume")) {
             p.resume = v;
+        } else if (!strcmp(a, "--init")) {
+            p.init = v;
         } else if (!strcmp(a, "--scale") || !strcmp(a, "-s")) {
             ok = cli_int(v, 2, 4, &p.scale);
         } else if (!strcmp(a, "--arch")) {

@@ -1,0 +1,39 @@
+# srgan train: a tiny run writes a model srgan can use; Ctrl-C checkpoints; --resume finishes it
+# with the same weights as an uninterrupted run.
+. "$(dirname "$0")/common.sh"
+mkdir photos
+"$MKIMG" photos p1.png:64x48x3 p2.png:48x48x3 p3.png:16x16x3 || fail make_images
+opts="--data photos --scale 2 --arch 8x1 --patch 12 --batch 2 --seed 3 --threads 2"
+
+expect 0 "$SRGAN" train $opts --steps 5000 --out whole
+has "3 photos (1 too small for a crop)"
+has "wrote whole.param, whole.bin and whole.ckpt"
+expect 0 "$SRGAN" upscale photos/p2.png up.png --model whole.param
+has "(48x48 -> 96x96,"
+
+# stopped by SIGINT well before the end, then resumed to the same 5000 steps
+"$SRGAN" train $opts --steps 5000 --out part --checkpoint-minutes 100 > /dev/null 2>_err &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+rc=$?
+if [ $rc = 0 ]; then
+    echo "note: the run finished before the signal; resume checked on a finished run" >&2
+else
+    [ $rc = 130 ] || fail "SIGINT: exit $rc, expected 130"
+    has "saving a checkpoint"
+fi
+[ -s part.ckpt ] || fail "no checkpoint after SIGINT"
+expect 0 "$SRGAN" train $opts --steps 5000 --out part --resume part.ckpt
+cmp -s whole.bin part.bin || fail "resumed run differs from the uninterrupted one"
+
+expect 2 "$SRGAN" train --data photos --out x
+has "--data, --scale and --out are required"
+expect 2 "$SRGAN" train $opts --out y --arch 8y1
+has "bad or missing value for --arch"
+expect 2 "$SRGAN" train $opts --out z --resume whole.ckpt --arch 16x1
+has "checkpoint is x2, 8 channels, 1 blocks"
+expect 1 "$SRGAN" train --data nowhere --scale 2 --out w
+has "nowhere: No such file or directory"
+exit 0
