@@ -152,6 +152,40 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
     }
 }
 
+void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                        int oh)
+{
+    size_t taps = (size_t)c->kh * c->kw, opl = (size_t)ow * oh;
+    for (int co = 0; co < c->cout; co++) {
+        float *o = out + co * opl;
+        for (size_t i = 0; i < opl; i++)
+            o[i] = c->bias[co];
+        for (int ci = 0; ci < c->cin; ci++) {
+            const float *src = in + (size_t)ci * w * h;
+            const float *wt = c->weight + ((size_t)co * c->cin + ci) * taps;
+            /* Input pixel (ix, iy) lands on output (ix sw + kx dw - pl, iy sh + ky dh - pt). */
+            for (int ky = 0; ky < c->kh; ky++)
+                for (int kx = 0; kx < c->kw; kx++) {
+                    float wv = wt[ky * c->kw + kx];
+                    int ox0 = kx * c->dw - c->pl, oy0 = ky * c->dh - c->pt;
+                    int ix0 = ox0 < 0 ? (-ox0 + c->sw - 1) / c->sw : 0;
+                    int ix1 = ow - 1 - ox0 < 0 ? 0 : (ow - 1 - ox0) / c->sw + 1;
+                    ix1 = ix1 < w ? ix1 : w;
+                    for (int iy = 0; iy < h; iy++) {
+                        int oy = iy * c->sh + oy0;
+                        if (oy < 0 || oy >= oh)
+                            continue;
+                        const float *s = src + (size_t)iy * w;
+                        float *d = o + (size_t)oy * ow + ox0;
+                        for (int ix = ix0; ix < ix1; ix++)
+                            d[ix * c->sw] += s[ix] * wv;
+                    }
+                }
+        }
+        apply_act(c, co, o, opl);
+    }
+}
+
 void sr__conv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                         int oh)
 {

@@ -76,6 +76,7 @@ enum {
     SR_L_BINARYOP,
     SR_L_ELTWISE,
     SR_L_CONCAT,
+    SR_L_DECONV,
     SR_L_COUNT
 };
 
@@ -86,6 +87,7 @@ typedef struct sr__conv_kernel sr__conv_kernel;
 
 typedef struct {
     int cin, cout, kw, kh, dw, dh, sw, sh, pl, pr, pt, pb;
+    int opr, opb;        /* Deconvolution: extra output columns/rows on the right/bottom */
     int act;
     float act_a, act_b;  /* leaky slope, or clip min/max */
     float *slope;        /* per-output-channel PReLU slopes (SR_ACT_PRELU), owned */
@@ -115,7 +117,7 @@ typedef struct sr__layer {
     float *data;       /* type-specific weights (PReLU slopes, ...), owned */
     int ndata;
     sr__ratio ratio;   /* Interp: exact output/input scale */
-    sr__conv conv;     /* SR_L_CONV only */
+    sr__conv conv;     /* SR_L_CONV and SR_L_DECONV */
 } sr__layer;
 
 /* Per-type behaviour: the table that adding a layer type extends. */
@@ -159,6 +161,10 @@ sr_status sr__conv_pack(sr__conv *c, sr_error *err);
 size_t sr__conv_workspace(const sr__conv *c, int ow, int oh);
 void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
                       float *ws);
+/* Transposed convolution (ncnn Deconvolution): every output pixel gathers its taps in the same
+ * order wherever it lies, so tiles agree with the whole image. */
+void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                        int oh);
 /* Plain reference convolution, for tests and for shapes the fast kernels do not take. */
 void sr__conv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                         int oh);
@@ -179,6 +185,8 @@ extern const sr__conv_kernel sr__conv_kernel_avx512;
 
 /* ---- models (model.c) ---- */
 
+enum { SR_BORDER_REFLECT = 0, SR_BORDER_REPLICATE };
+
 struct sr_model {
     char name[128];
     sr__layer *layers;
@@ -188,6 +196,8 @@ struct sr_model {
     sr__ratio *blob_scale; /* spatial size of each blob relative to the input */
     int input_blob, output_blob;
     int scale, halo, align, prepad;
+    int shrink; /* input pixels each side that valid convolutions consume (0 for padded nets) */
+    int border; /* how the prepadding is filled: SR_BORDER_REFLECT or SR_BORDER_REPLICATE */
     size_t weight_bytes;
 };
 

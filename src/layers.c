@@ -78,15 +78,18 @@ static sr_status split_load(sr__layer *l, const sr__player *pl, const sr__shape 
     return SR_OK;
 }
 
-/* ---- Convolution (kernels in conv.c) ---- */
+/* ---- Convolution and Deconvolution (kernels in conv.c) ---- */
 
-static sr_status conv_load(sr__layer *l, const sr__player *pl, const sr__shape *in,
-                           const uint8_t **bin, size_t *left, sr_error *err)
+/* The parameters both share; `kind` names the layer in messages. In a Deconvolution, 18= and
+ * 19= are the extra output padding on the right and bottom rather than a pad value. */
+static sr_status conv_params(sr__layer *l, const sr__player *pl, const sr__shape *in,
+                             const uint8_t **bin, size_t *left, sr_error *err, int deconv)
 {
     sr__conv *c = &l->conv;
+    const char *kind = deconv ? "Deconvolution" : "Convolution";
     if (l->n_in != 1 || l->n_out != 1)
-        return sr__err(err, SR_E_FORMAT, "line %d: Convolution %s: needs 1 input and 1 output",
-                       l->line, l->name);
+        return sr__err(err, SR_E_FORMAT, "line %d: %s %s: needs 1 input and 1 output", l->line,
+                       kind, l->name);
     c->cin = in[0].c;
     c->cout = sr__pget_int(pl, 0, 0);
     c->kw = sr__pget_int(pl, 1, 0);
@@ -108,28 +111,40 @@ static sr_status conv_load(sr__layer *l, const sr__player *pl, const sr__shape *
         what = "kernel size (1=, 11=) outside 1..31";
     else if (c->dw < 1 || c->dh < 1 || c->dw > 16 || c->dh > 16)
         what = "dilation (2=, 12=) outside 1..16";
-    else if (c->sw < 1 || c->sh < 1 || c->sw > 2 || c->sh > 2)
+    else if (!deconv && (c->sw < 1 || c->sh < 1 || c->sw > 2 || c->sh > 2))
         what = "stride (3=, 13=) other than 1 or 2";
+    else if (deconv && (c->sw < 1 || c->sh < 1 || c->sw > 16 || c->sh > 16))
+        what = "stride (3=, 13=) outside 1..16";
     else if (c->pl < 0 || c->pr < 0 || c->pt < 0 || c->pb < 0 || c->pl > 64 || c->pr > 64 ||
              c->pt > 64 || c->pb > 64)
         what = "padding (4=, 14=, 15=, 16=) outside 0..64 (SAME padding -233/-234 is not supported)";
     else if (bias != 0 && bias != 1)
         what = "bias_term (5=) not 0 or 1";
-    else if (sr__pget_float(pl, 18, 0.f) != 0.f)
+    else if (!deconv && sr__pget_float(pl, 18, 0.f) != 0.f)
         what = "non-zero pad_value (18=)";
+    else if (deconv && (sr__pget_int(pl, 18, 0) < 0 || sr__pget_int(pl, 19, 0) < 0 ||
+                        sr__pget_int(pl, 18, 0) > 64 || sr__pget_int(pl, 19, 0) > 64))
+        what = "output padding (18=, 19=) outside 0..64";
+    else if (deconv && (sr__pget_int(pl, 20, 0) != 0 || sr__pget_int(pl, 21, 0) != 0))
+        what = "a fixed output size (20=, 21=)";
+    else if (deconv && c->sw != c->sh)
+        what = "unequal strides";
     else if (sr__pget_int(pl, 8, 0) != 0)
         what = "int8 quantisation (8=)";
-    else if (sr__pget_int(pl, 19, 0) != 0)
+    else if (!deconv && sr__pget_int(pl, 19, 0) != 0)
         what = "dynamic weights (19=)";
+    else if (sr__pget_int(pl, 7, 1) != 1)
+        what = "groups (7=)";
     if (what)
-        return sr__err(err, SR_E_UNSUPPORTED, "line %d: Convolution %s: %s", l->line, l->name,
-                       what);
+        return sr__err(err, SR_E_UNSUPPORTED, "line %d: %s %s: %s", l->line, kind, l->name, what);
+    if (deconv)
+        c->opr = sr__pget_int(pl, 18, 0), c->opb = sr__pget_int(pl, 19, c->opr);
     size_t expect = (size_t)c->cout * c->cin * c->kh * c->kw;
     if ((size_t)wsize != expect)
         return sr__err(err, SR_E_FORMAT,
-                       "line %d: Convolution %s: weight_data_size %d, but %d outputs x %d inputs "
+                       "line %d: %s %s: weight_data_size %d, but %d outputs x %d inputs "
                        "x %dx%d kernel = %zu",
-                       l->line, l->name, wsize, c->cout, c->cin, c->kh, c->kw, expect);
+                       l->line, kind, l->name, wsize, c->cout, c->cin, c->kh, c->kw, expect);
     c->act = sr__pget_int(pl, 9, 0);
     const sr__pval *ap = &pl->p[10];
     int nact = ap->set && ap->is_arr ? ap->n : 0;
@@ -137,30 +152,61 @@ static sr_status conv_load(sr__layer *l, const sr__player *pl, const sr__shape *
     case SR_ACT_NONE: case SR_ACT_RELU: case SR_ACT_SIGMOID: break;
     case SR_ACT_LEAKY:
         if (nact < 1)
-            return sr__err(err, SR_E_FORMAT, "line %d: Convolution %s: leaky ReLU needs a slope",
-                           l->line, l->name);
+            return sr__err(err, SR_E_FORMAT, "line %d: %s %s: leaky ReLU needs a slope",
+                           l->line, kind, l->name);
         c->act_a = ap->arr[0];
         break;
     case SR_ACT_CLIP:
         if (nact < 2)
-            return sr__err(err, SR_E_FORMAT, "line %d: Convolution %s: clip needs min and max",
-                           l->line, l->name);
+            return sr__err(err, SR_E_FORMAT, "line %d: %s %s: clip needs min and max",
+                           l->line, kind, l->name);
         c->act_a = ap->arr[0];
         c->act_b = ap->arr[1];
         break;
     default:
-        return sr__err(err, SR_E_UNSUPPORTED, "line %d: Convolution %s: activation type %d",
-                       l->line, l->name, c->act);
+        return sr__err(err, SR_E_UNSUPPORTED, "line %d: %s %s: activation type %d", l->line,
+                       kind, l->name, c->act);
     }
     c->weight = malloc(expect * sizeof(float));
     c->bias = calloc((size_t)c->cout, sizeof(float));
     if (!c->weight || !c->bias)
-        return sr__err(err, SR_E_NOMEM, "line %d: Convolution %s: out of memory", l->line,
+        return sr__err(err, SR_E_NOMEM, "line %d: %s %s: out of memory", l->line, kind,
                        l->name);
     sr_status s = sr__read_floats(bin, left, expect, 1, c->weight, l->name, err);
     if (!s && bias)
         s = sr__read_floats(bin, left, (size_t)c->cout, 0, c->bias, l->name, err);
     return s;
+}
+
+static sr_status conv_load(sr__layer *l, const sr__player *pl, const sr__shape *in,
+                           const uint8_t **bin, size_t *left, sr_error *err)
+{
+    return conv_params(l, pl, in, bin, left, err, 0);
+}
+
+static sr_status deconv_load(sr__layer *l, const sr__player *pl, const sr__shape *in,
+                             const uint8_t **bin, size_t *left, sr_error *err)
+{
+    return conv_params(l, pl, in, bin, left, err, 1);
+}
+
+/* The full transposed convolution is (w - 1) stride + extent (+ output padding); the padding
+ * is then cut from its borders. */
+static int deconv_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
+{
+    const sr__conv *c = &l->conv;
+    int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
+    out[0].c = c->cout;
+    out[0].w = (in[0].w - 1) * c->sw + ew + c->opr - c->pl - c->pr;
+    out[0].h = (in[0].h - 1) * c->sh + eh + c->opb - c->pt - c->pb;
+    return out[0].w < 1 || out[0].h < 1 ? -1 : 0;
+}
+
+static void deconv_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
+                           float *const *out, const sr__shape *outs, float *ws)
+{
+    (void)ws;
+    sr__deconv_forward(&l->conv, in[0], ins[0].w, ins[0].h, out[0], outs[0].w, outs[0].h);
 }
 
 static int conv_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
@@ -578,6 +624,8 @@ static const sr__layer_ops table[SR_L_COUNT] = {
     [SR_L_SPLIT] = {"Split", split_load, same_shape, no_workspace, nop_forward, KEYS(-1)},
     [SR_L_CONV] = {"Convolution", conv_load, conv_shape, conv_workspace, conv_forward,
                    KEYS(0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19)},
+    [SR_L_DECONV] = {"Deconvolution", deconv_load, deconv_shape, no_workspace, deconv_forward,
+                     KEYS(0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21)},
     [SR_L_PRELU] = {"PReLU", prelu_load, same_shape, no_workspace, prelu_forward, KEYS(0)},
     [SR_L_RELU] = {"ReLU", relu_load, same_shape, no_workspace, relu_forward, KEYS(0)},
     [SR_L_PIXELSHUFFLE] = {"PixelShuffle", pixelshuffle_load, pixelshuffle_shape, no_workspace,

@@ -179,7 +179,7 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
                            l->line, l->name);
         for (int k = 0; k < l->n_out; k++)
             m->blob_c[l->out[k]] = out[k].c;
-        m->weight_bytes += l->type == SR_L_CONV
+        m->weight_bytes += l->type == SR_L_CONV || l->type == SR_L_DECONV
                                ? ((size_t)l->conv.cout * l->conv.cin * l->conv.kh * l->conv.kw +
                                   l->conv.cout) * sizeof(float)
                                : (size_t)l->ndata * sizeof(float);
@@ -266,6 +266,13 @@ static sr_status derive_geometry(sr_model *m, sr_error *err)
             if (c->sw != c->sh)
                 s = sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: unequal strides", l->line,
                             l->name);
+        } else if (l->type == SR_L_DECONV) {
+            /* An output pixel gathers input pixels up to (extent + padding) / stride away. */
+            const sr__conv *c = &l->conv;
+            int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
+            int reach = (ew > eh ? ew : eh) + c->pl + c->pr + c->pt + c->pb;
+            r += ((reach + c->sw - 1) / c->sw + 1) * px;
+            sc = ratio_mul(sc, c->sw, 1);
         } else if (l->type == SR_L_PIXELSHUFFLE) {
             sc = ratio_mul(sc, l->iparam[0], 1);
         } else if (l->type == SR_L_INTERP) {
@@ -312,35 +319,49 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes)
     return 0;
 }
 
-/* Tiling needs each blob to be exactly (input size) x (its scale): a network whose valid
- * convolutions shrink the image cannot be tiled this way and is refused. */
-static sr_status check_sizes(const sr_model *m, sr_error *err)
+/* Tiling needs every blob to be (input size) x (its scale) - (a constant): checked on two trial
+ * sizes. Networks of valid convolutions (waifu2x) lose a border: the output is S w - 2 S d for a
+ * whole d, the shrink, which becomes the prepadding (replicated edges, as waifu2x-ncnn-vulkan
+ * pads them), so the output is again exactly S w. */
+static sr_status check_sizes(sr_model *m, sr_error *err)
 {
-    sr__shape *sh = malloc((size_t)m->nblobs * sizeof *sh);
+    sr__shape *sh = malloc((size_t)m->nblobs * 2 * sizeof *sh);
     if (!sh)
         return sr__err(err, SR_E_NOMEM, "model: out of memory");
     sr_status s = SR_OK;
+    int w[2] = {m->align * 24, m->align * 37}, h[2] = {m->align * 24, m->align * 29};
     for (int t = 0; t < 2 && !s; t++) {
-        int w = m->align * (t ? 37 : 24), h = m->align * (t ? 29 : 24);
-        int bad = sr__model_shapes(m, w, h, sh);
+        int bad = sr__model_shapes(m, w[t], h[t], sh + t * m->nblobs);
         if (bad) {
             const sr__layer *l = &m->layers[bad - 1];
             s = sr__err(err, SR_E_UNSUPPORTED,
-                        "line %d: layer %s: inputs of different sizes on a %dx%d input (valid "
-                        "convolutions or crops are not supported)", l->line, l->name, w, h);
-            break;
+                        "line %d: layer %s: inputs of incompatible sizes on a %dx%d input",
+                        l->line, l->name, w[t], h[t]);
         }
-        for (int i = 0; i < m->nlayers && !s; i++) {
-            const sr__layer *l = &m->layers[i];
-            for (int k = 0; k < l->n_out && !s; k++) {
-                sr__ratio r = m->blob_scale[l->out[k]];
-                const sr__shape *o = &sh[l->out[k]];
-                if ((long)o->w * r.den != (long)w * r.num || (long)o->h * r.den != (long)h * r.num)
-                    s = sr__err(err, SR_E_UNSUPPORTED,
-                                "line %d: layer %s: output size is not the input size times a "
-                                "fixed scale (valid convolutions or crops are not supported)",
-                                l->line, l->name);
-            }
+    }
+    for (int i = 0; i < m->nlayers && !s; i++) {
+        const sr__layer *l = &m->layers[i];
+        for (int k = 0; k < l->n_out && !s; k++) {
+            sr__ratio r = m->blob_scale[l->out[k]];
+            const sr__shape *a = &sh[l->out[k]], *b = &sh[m->nblobs + l->out[k]];
+            if ((long)a->w * r.den - (long)w[0] * r.num != (long)b->w * r.den - (long)w[1] * r.num ||
+                (long)a->h * r.den - (long)h[0] * r.num != (long)b->h * r.den - (long)h[1] * r.num)
+                s = sr__err(err, SR_E_UNSUPPORTED,
+                            "line %d: layer %s: output size is not the input size times a fixed "
+                            "scale minus a fixed border", l->line, l->name);
+        }
+    }
+    if (!s) {
+        const sr__shape *o = &sh[m->output_blob];
+        long dw = (long)w[0] * m->scale - o->w, dh = (long)h[0] * m->scale - o->h;
+        if (dw != dh || dw < 0 || dw % (2 * m->scale))
+            s = sr__err(err, SR_E_UNSUPPORTED,
+                        "model: the output loses %ld x %ld pixels, not the same whole number of "
+                        "input pixels on every side", dw, dh);
+        m->shrink = (int)(dw / (2 * m->scale));
+        if (m->shrink > 0) {
+            m->prepad = m->shrink;
+            m->border = SR_BORDER_REPLICATE;
         }
     }
     free(sh);
@@ -492,6 +513,9 @@ double sr_model_flops(const sr_model *m, int w, int h)
             if (l->type == SR_L_CONV) {
                 const sr__shape *o = &sh[l->out[0]];
                 f += 2.0 * l->conv.cin * l->conv.kh * l->conv.kw * o->c * o->h * o->w;
+            } else if (l->type == SR_L_DECONV) { /* every input pixel meets every tap */
+                const sr__shape *i = &sh[l->in[0]];
+                f += 2.0 * l->conv.cout * l->conv.kh * l->conv.kw * i->c * i->h * i->w;
             }
         }
     free(sh);

@@ -34,8 +34,11 @@ static void plan_axis(int len, int pad, int tile, int align, axis_plan *a)
     a->b[++a->n] = len + 2 * pad;
 }
 
-static int reflect(int i, int n)
+/* Index i of a padded axis of n pixels: mirrored (Real-ESRGAN) or clamped (waifu2x). */
+static int border_index(int i, int n, int mode)
 {
+    if (mode == SR_BORDER_REPLICATE)
+        return i < 0 ? 0 : i >= n ? n - 1 : i;
     if (n == 1)
         return 0;
     while (i < 0 || i >= n)
@@ -66,9 +69,9 @@ static sr_status run_tile(sr_net *net, const sr_model *m, const sr_image *in, sr
     float *x = sr__net_input(net);
     int gray = in->c < 3;
     for (int y = 0; y < rh; y++) {
-        const uint8_t *row = in->data + (size_t)reflect(ry0 + y - P, in->h) * in->w * in->c;
+        const uint8_t *row = in->data + (size_t)border_index(ry0 + y - P, in->h, m->border) * in->w * in->c;
         for (int xx = 0; xx < rw; xx++) {
-            const uint8_t *px = row + (size_t)reflect(rx0 + xx - P, in->w) * in->c;
+            const uint8_t *px = row + (size_t)border_index(rx0 + xx - P, in->w, m->border) * in->c;
             for (int c = 0; c < 3; c++)
                 x[((size_t)c * rh + y) * rw + xx] = px[gray ? 0 : c] / 255.f;
         }
@@ -78,13 +81,15 @@ static sr_status run_tile(sr_net *net, const sr_model *m, const sr_image *in, sr
     sr_status s = sr__net_forward(net, rw, rh, &o, &os, err);
     if (s)
         return s;
-    /* Paste the core, minus the padding, into the output image. */
+    /* Paste the core, minus the padding, into the output image. The net's output starts
+     * `shrink` input pixels inside the region it was given. */
+    int sx0 = (rx0 + m->shrink) * S, sy0 = (ry0 + m->shrink) * S;
     int ox0 = (cx0 > P ? cx0 : P) * S, ox1 = (cx1 < in->w + P ? cx1 : in->w + P) * S;
     int oy0 = (cy0 > P ? cy0 : P) * S, oy1 = (cy1 < in->h + P ? cy1 : in->h + P) * S;
     size_t opl = (size_t)os.h * os.w;
     for (int Y = oy0; Y < oy1; Y++) {
         /* the first pasted pixel of this row, in the net's output and in the image */
-        const float *r = o + (size_t)(Y - ry0 * S) * os.w + (size_t)(ox0 - rx0 * S);
+        const float *r = o + (size_t)(Y - sy0) * os.w + (size_t)(ox0 - sx0);
         uint8_t *dp = out->data + ((size_t)(Y - P * S) * out->w + (size_t)(ox0 - P * S)) * out->c;
         for (int x = 0; x < ox1 - ox0; x++, dp += out->c) {
             if (gray) {

@@ -129,6 +129,66 @@ static void test_position_invariance(void **state)
     free_conv(&c);
 }
 
+/* ncnn's Deconvolution, as its reference implementation defines it: scatter every input pixel
+ * times the kernel into the full (w - 1) s + extent (+ output padding) output, then cut the
+ * padding from its borders. */
+static void deconv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                             int oh)
+{
+    int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
+    int fw = (w - 1) * c->sw + ew + c->opr, fh = (h - 1) * c->sh + eh + c->opb;
+    double *full = calloc((size_t)c->cout * fw * fh, sizeof(double));
+    for (int co = 0; co < c->cout; co++)
+        for (int ci = 0; ci < c->cin; ci++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    for (int ky = 0; ky < c->kh; ky++)
+                        for (int kx = 0; kx < c->kw; kx++)
+                            full[((size_t)co * fh + y * c->sh + ky * c->dh) * fw + x * c->sw +
+                                 kx * c->dw] +=
+                                (double)in[((size_t)ci * h + y) * w + x] *
+                                c->weight[(((size_t)co * c->cin + ci) * c->kh + ky) * c->kw + kx];
+    for (int co = 0; co < c->cout; co++)
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++) {
+                double v = c->bias[co] + full[((size_t)co * fh + y + c->pt) * fw + x + c->pl];
+                out[((size_t)co * oh + y) * ow + x] = (float)(v > 0 ? v : 0.1 * v);
+            }
+    free(full);
+}
+
+static void test_deconvolution(void **state)
+{
+    (void)state;
+    /* waifu2x upconv_7's last layer (k4 s2 p3), a k3 s3 one with output padding, a dilated one */
+    static const int cases[][9] = {/* cin cout k s pad opad dil w h */
+                                   {5, 3, 4, 2, 3, 0, 1, 9, 7},
+                                   {2, 4, 3, 3, 1, 1, 1, 5, 4},
+                                   {3, 2, 2, 2, 0, 0, 2, 6, 6}};
+    for (int t = 0; t < 3; t++) {
+        const int *k = cases[t];
+        sr__conv c = {.cin = k[0], .cout = k[1], .kw = k[2], .kh = k[2], .sw = k[3], .sh = k[3],
+                      .pl = k[4], .pr = k[4], .pt = k[4], .pb = k[4], .opr = k[5], .opb = k[5],
+                      .dw = k[6], .dh = k[6], .act = SR_ACT_LEAKY, .act_a = 0.1f};
+        size_t nw = (size_t)c.cout * c.cin * c.kw * c.kh;
+        c.weight = malloc(nw * sizeof(float));
+        c.bias = malloc((size_t)c.cout * sizeof(float));
+        fill_random(c.weight, nw, 5u + t, -1, 1);
+        fill_random(c.bias, (size_t)c.cout, 9u + t, -1, 1);
+        int w = k[7], h = k[8], ew = c.dw * (c.kw - 1) + 1;
+        int ow = (w - 1) * c.sw + ew + c.opr - 2 * c.pl, oh = (h - 1) * c.sh + ew + c.opb - 2 * c.pt;
+        float *in = malloc((size_t)c.cin * w * h * sizeof(float));
+        float *got = malloc((size_t)c.cout * ow * oh * sizeof(float));
+        float *want = malloc((size_t)c.cout * ow * oh * sizeof(float));
+        fill_random(in, (size_t)c.cin * w * h, 1u + t, -1, 1);
+        sr__deconv_forward(&c, in, w, h, got, ow, oh);
+        deconv_reference(&c, in, w, h, want, ow, oh);
+        for (size_t i = 0; i < (size_t)c.cout * ow * oh; i++)
+            assert_true(fabsf(got[i] - want[i]) < 1e-5f);
+        free(c.weight), free(c.bias), free(in), free(got), free(want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_avx2_matches_reference),
         cmocka_unit_test(test_avx512_matches_reference),
         cmocka_unit_test(test_position_invariance),
+        cmocka_unit_test(test_deconvolution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

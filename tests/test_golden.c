@@ -11,14 +11,15 @@
 #include "test_common.h"
 
 typedef struct {
-    const char *model;
+    const char *model; /* path under ../shared/models without .param */
     int max_abs;
 } golden_model;
 
 static const golden_model models[] = {
-    {"realesr-animevideov3-x2", 2},
-    {"realesr-animevideov3-x4", 2},
-    {"realesrgan-x4fast", 4},
+    {"realesrgan/realesr-animevideov3-x2", 2},
+    {"realesrgan/realesr-animevideov3-x4", 2},
+    {"realesrgan/realesrgan-x4fast", 4},
+    {"waifu2x/upconv_7-scale2x", 1},
 };
 static const char *const inputs[] = {"in64", "in96x80"};
 #define MEAN_LIMIT 0.15
@@ -26,7 +27,7 @@ static const char *const inputs[] = {"in64", "in96x80"};
 static void compare(const char *model, int max_abs, const char *input, int tile, int threads)
 {
     char rel[256], param[4096];
-    snprintf(rel, sizeof rel, "models/realesrgan/%s.param", model);
+    snprintf(rel, sizeof rel, "models/%s.param", model);
     snprintf(param, sizeof param, "%s", shared_path(rel));
     sr_model *m;
     sr_error e;
@@ -35,7 +36,8 @@ static void compare(const char *model, int max_abs, const char *input, int tile,
     sr_image in, want, got;
     snprintf(rel, sizeof rel, "golden/%s.png", input);
     assert_int_equal(sr_image_load(shared_path(rel), SR_DEFAULT_MAX_PIXELS, &in, &e), SR_OK);
-    snprintf(rel, sizeof rel, "golden/%s-%s.png", input, model);
+    const char *stem = strrchr(model, '/') + 1;
+    snprintf(rel, sizeof rel, "golden/%s-%s.png", input, stem);
     assert_int_equal(sr_image_load(shared_path(rel), SR_DEFAULT_MAX_PIXELS, &want, &e), SR_OK);
     sr_upscale_params p = {.tile = tile, .nthreads = threads};
     if (sr_upscale_image(m, &p, &in, &got, &e))
