@@ -146,6 +146,7 @@ int sr_net_tile(const sr_net *n);
 typedef struct {
     int tile;     /* max tile side in input pixels; 0: SR_DEFAULT_TILE */
     int nthreads; /* threads for the tiles of this one image; 0: all (OpenMP default) */
+    int tta;      /* average the 8 flips/transposes (8x the work), as the reference programs' -x */
 } sr_upscale_params;
 
 #define SR_DEFAULT_TILE 256
@@ -156,7 +157,7 @@ sr_upscale_params sr_upscale_default_params(void);
  * gray in, gray out. With nets == NULL runners are made and freed internally (p->nthreads of
  * them); otherwise nets[0..nnets) are used, one per thread, and p->nthreads is ignored.
  * The result is bit-identical for any thread count and tile size. */
-sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets,
+sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets, int tta,
                                 const sr_image *in, sr_image *out, sr_error *err);
 sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const sr_image *in,
                            sr_image *out, sr_error *err);
@@ -188,6 +189,7 @@ typedef struct {
     int quality;        /* JPEG quality 1..100 */
     int force;          /* overwrite existing outputs instead of skipping them */
     int recursive;      /* descend into subfolders, mirroring them under out_dir */
+    int tta;            /* test-time augmentation, see sr_upscale_params */
     uint64_t max_pixels; /* per input image; larger ones fail before decoding */
     int shard_index, shard_count; /* process only files i with i % count == index of the sorted
                                    * list (0 <= index < count); count 0: every file */

@@ -13,7 +13,7 @@ typedef struct {
     const char *pos[2];
     int npos;
     const char *model, *report;
-    int scale, threads, sequential, tile, quality, force, recursive, quiet, verbose;
+    int scale, threads, sequential, tile, quality, force, recursive, quiet, verbose, tta;
     int format_set, shard_index, shard_count;
     sr_format format;
     uint64_t max_pixels;
@@ -28,6 +28,8 @@ static const char *const option_help =
     "                       for any value, memory per thread grows with it)\n"
     "  --format FMT         png, jpg, bmp or tga (batch default png; upscale: OUT's extension)\n"
     "  --quality Q          JPEG quality 1-100 (default 95)\n"
+    "  --tta                average the network over the 8 flips/transposes (8x slower,\n"
+    "                       slightly cleaner; as the reference programs' -x)\n"
     "  --force              overwrite existing outputs (default: skip them)\n"
     "  --recursive          include subfolders, mirrored under OUT_DIR\n"
     "  --max-pixels N       refuse inputs with more pixels (default 268435456)\n"
@@ -87,6 +89,8 @@ static int parse(int argc, char **argv, const char *cmd, const char *args, optio
             takes = 1, ok = v != NULL, o->report = v;
         } else if (!strcmp(a, "--force")) {
             o->force = 1;
+        } else if (!strcmp(a, "--tta")) {
+            o->tta = 1;
         } else if (!strcmp(a, "--recursive")) {
             o->recursive = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -164,6 +168,7 @@ int cmd_batch(int argc, char **argv)
     p.quality = o.quality;
     p.force = o.force;
     p.recursive = o.recursive;
+    p.tta = o.tta;
     p.max_pixels = o.max_pixels;
     p.shard_index = o.shard_index;
     p.shard_count = o.shard_count;
@@ -225,6 +230,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
     sr_upscale_params up = sr_upscale_default_params();
     up.tile = o.tile;
     up.nthreads = o.threads;
+    up.tta = o.tta;
     double t0 = sr__now();
     sr_status s = sr_image_load(o.pos[0], o.max_pixels, &in, &err);
     if (!s && m)

@@ -212,6 +212,8 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes);
 sr_status sr__net_forward(sr_net *n, int w, int h, const float **out, sr__shape *oshape,
                           sr_error *err);
 float *sr__net_input(sr_net *n); /* where the caller writes the 3 x h x w input */
+/* A buffer of at least `floats` owned by the runner (for averaging outputs); NULL if no memory. */
+float *sr__net_acc(sr_net *n, size_t floats);
 
 /* ---- evaluation pairs (evalset.c) ---- */
 

@@ -20,6 +20,8 @@ struct sr_net {
     sr__shape *shapes;
     float *ws;
     size_t ws_cap, bytes;
+    float *acc;     /* test-time augmentation's sum of outputs; made on first use */
+    size_t acc_cap; /* floats */
 };
 
 static int root_of(const int *alias, int b)
@@ -174,7 +176,19 @@ void sr_net_free(sr_net *n)
     free(n->blob_slot);
     free(n->shapes);
     free(n->ws);
+    free(n->acc);
     free(n);
+}
+
+float *sr__net_acc(sr_net *n, size_t floats)
+{
+    if (floats > n->acc_cap) {
+        free(n->acc);
+        n->acc = malloc(floats * sizeof(float));
+        n->acc_cap = n->acc ? floats : 0;
+        n->bytes += n->acc ? floats * sizeof(float) : 0;
+    }
+    return n->acc;
 }
 
 size_t sr_net_bytes(const sr_net *n) { return n->bytes; }

@@ -56,48 +56,96 @@ static uint8_t to_u8(float v)
     return t >= 255.f ? 255 : (uint8_t)(int)t;
 }
 
-/* Runs one tile: core [cx0,cx1) x [cy0,cy1) in padded coordinates. */
+/* Maps (u, v) in a w x h grid seen through transform t (bit 0 mirrors x, bit 1 mirrors y, bit 2
+ * transposes) to the untransformed grid; w, h are the transformed grid's dimensions. */
+static void untransform(int t, int u, int v, int w, int h, int *x, int *y)
+{
+    int a = t & 1 ? w - 1 - u : u, b = t & 2 ? h - 1 - v : v;
+    *x = t & 4 ? b : a;
+    *y = t & 4 ? a : b;
+}
+
+/* The network on the tile region [rx0,rx1) x [ry0,ry1) (padded coordinates), seen through
+ * transform t. Without acc, *res points at the net's own output; with it, the output is added
+ * untransformed into acc (3 x oh x ow; written, not added, for t = 0). */
+static sr_status run_region(sr_net *net, const sr_model *m, const sr_image *in, int rx0, int rx1,
+                            int ry0, int ry1, int t, float *acc, const float **res, sr_error *err)
+{
+    int P = m->prepad, rw = rx1 - rx0, rh = ry1 - ry0;
+    int tw = t & 4 ? rh : rw, th = t & 4 ? rw : rh;
+    float *x = sr__net_input(net);
+    int gray = in->c < 3;
+    for (int v = 0; v < th; v++)
+        for (int u = 0; u < tw; u++) {
+            int xx, yy;
+            untransform(t, u, v, tw, th, &xx, &yy);
+            const uint8_t *px =
+                in->data + ((size_t)border_index(ry0 + yy - P, in->h, m->border) * in->w +
+                            border_index(rx0 + xx - P, in->w, m->border)) * in->c;
+            for (int c = 0; c < 3; c++)
+                x[((size_t)c * th + v) * tw + u] = px[gray ? 0 : c] / 255.f;
+        }
+    const float *o;
+    sr__shape os;
+    sr_status s = sr__net_forward(net, tw, th, &o, &os, err);
+    if (s || !acc) {
+        *res = o;
+        return s;
+    }
+    int ow = t & 4 ? os.h : os.w, oh = t & 4 ? os.w : os.h;
+    size_t opl = (size_t)os.w * os.h;
+    for (int v = 0; v < os.h; v++)
+        for (int u = 0; u < os.w; u++) {
+            int X, Y;
+            untransform(t, u, v, os.w, os.h, &X, &Y);
+            for (int c = 0; c < 3; c++) {
+                float val = o[c * opl + (size_t)v * os.w + u];
+                float *d = &acc[((size_t)c * oh + Y) * ow + X];
+                *d = t ? *d + val : val;
+            }
+        }
+    return SR_OK;
+}
+
+/* Runs one tile: core [cx0,cx1) x [cy0,cy1) in padded coordinates; with tta, the average of the
+ * network over the 8 flips and transposes of the tile (summed in a fixed order). */
 static sr_status run_tile(sr_net *net, const sr_model *m, const sr_image *in, sr_image *out,
-                          int cx0, int cx1, int cy0, int cy1, sr_error *err)
+                          int cx0, int cx1, int cy0, int cy1, int tta, sr_error *err)
 {
     int P = m->prepad, S = m->scale;
     int R = (m->halo + m->align - 1) / m->align * m->align;
     int pw = in->w + 2 * P, ph = in->h + 2 * P;
     int rx0 = cx0 - R > 0 ? cx0 - R : 0, rx1 = cx1 + R < pw ? cx1 + R : pw;
     int ry0 = cy0 - R > 0 ? cy0 - R : 0, ry1 = cy1 + R < ph ? cy1 + R : ph;
-    int rw = rx1 - rx0, rh = ry1 - ry0;
-    float *x = sr__net_input(net);
-    int gray = in->c < 3;
-    for (int y = 0; y < rh; y++) {
-        const uint8_t *row = in->data + (size_t)border_index(ry0 + y - P, in->h, m->border) * in->w * in->c;
-        for (int xx = 0; xx < rw; xx++) {
-            const uint8_t *px = row + (size_t)border_index(rx0 + xx - P, in->w, m->border) * in->c;
-            for (int c = 0; c < 3; c++)
-                x[((size_t)c * rh + y) * rw + xx] = px[gray ? 0 : c] / 255.f;
-        }
-    }
-    const float *o;
-    sr__shape os;
-    sr_status s = sr__net_forward(net, rw, rh, &o, &os, err);
+    /* The net's output starts `shrink` input pixels inside the region it was given. */
+    int osw = (rx1 - rx0 - 2 * m->shrink) * S, osh = (ry1 - ry0 - 2 * m->shrink) * S;
+    float *acc = tta ? sr__net_acc(net, (size_t)3 * osw * osh) : NULL;
+    if (tta && !acc)
+        return sr__err(err, SR_E_NOMEM, "upscale: out of memory for --tta");
+    const float *res = acc;
+    sr_status s = SR_OK;
+    for (int t = 0; t < (tta ? 8 : 1) && !s; t++)
+        s = run_region(net, m, in, rx0, rx1, ry0, ry1, t, acc, &res, err);
     if (s)
         return s;
-    /* Paste the core, minus the padding, into the output image. The net's output starts
-     * `shrink` input pixels inside the region it was given. */
     int sx0 = (rx0 + m->shrink) * S, sy0 = (ry0 + m->shrink) * S;
+    float k = tta ? 1.f / 8 : 1.f;
+    /* Paste the core, minus the padding, into the output image. */
     int ox0 = (cx0 > P ? cx0 : P) * S, ox1 = (cx1 < in->w + P ? cx1 : in->w + P) * S;
     int oy0 = (cy0 > P ? cy0 : P) * S, oy1 = (cy1 < in->h + P ? cy1 : in->h + P) * S;
-    size_t opl = (size_t)os.h * os.w;
+    size_t opl = (size_t)osh * osw;
+    int gray = in->c < 3;
     for (int Y = oy0; Y < oy1; Y++) {
         /* the first pasted pixel of this row, in the net's output and in the image */
-        const float *r = o + (size_t)(Y - sy0) * os.w + (size_t)(ox0 - sx0);
+        const float *r = res + (size_t)(Y - sy0) * osw + (size_t)(ox0 - sx0);
         uint8_t *dp = out->data + ((size_t)(Y - P * S) * out->w + (size_t)(ox0 - P * S)) * out->c;
         for (int x = 0; x < ox1 - ox0; x++, dp += out->c) {
             if (gray) {
-                dp[0] = to_u8((r[x] + r[opl + x] + r[2 * opl + x]) / 3.f);
+                dp[0] = to_u8((r[x] * k + r[opl + x] * k + r[2 * opl + x] * k) / 3.f);
             } else {
-                dp[0] = to_u8(r[x]);
-                dp[1] = to_u8(r[opl + x]);
-                dp[2] = to_u8(r[2 * opl + x]);
+                dp[0] = to_u8(r[x] * k);
+                dp[1] = to_u8(r[opl + x] * k);
+                dp[2] = to_u8(r[2 * opl + x] * k);
             }
         }
     }
@@ -122,7 +170,7 @@ static sr_status upscale_alpha(const sr_image *in, sr_image *out, sr_error *err)
     return s;
 }
 
-sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets,
+sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets, int tta,
                                 const sr_image *in, sr_image *out, sr_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -151,14 +199,15 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     if (nnets == 1) {
         for (int t = 0; t < ntiles && !s; t++)
             s = run_tile(nets[0], m, in, out, ax.b[t % ax.n], ax.b[t % ax.n + 1], ay.b[t / ax.n],
-                         ay.b[t / ax.n + 1], err);
+                         ay.b[t / ax.n + 1], tta, err);
     } else {
         sr_error terr = {{0}};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nnets)
         for (int t = 0; t < ntiles; t++) {
             sr_error e;
             sr_status ts = run_tile(nets[omp_get_thread_num()], m, in, out, ax.b[t % ax.n],
-                                    ax.b[t % ax.n + 1], ay.b[t / ax.n], ay.b[t / ax.n + 1], &e);
+                                    ax.b[t % ax.n + 1], ay.b[t / ax.n], ay.b[t / ax.n + 1], tta,
+                                    &e);
             if (ts) {
                 int first;
 #pragma omp atomic capture
@@ -195,7 +244,7 @@ sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const 
     for (int i = 0; i < n && !s; i++)
         s = sr_net_create(m, p->tile, &nets[i], err);
     if (!s)
-        s = sr_upscale_image_with(m, nets, n, in, out, err);
+        s = sr_upscale_image_with(m, nets, n, p->tta, in, out, err);
     for (int i = 0; i < n; i++)
         sr_net_free(nets[i]);
     free(nets);

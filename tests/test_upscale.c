@@ -124,11 +124,54 @@ static void test_absurd_runner_refused(void **state)
     sr_model_free(m);
 }
 
+static void upscale_tta(const sr_model *m, const sr_image *in, int tile, int threads,
+                        sr_image *out)
+{
+    sr_upscale_params p = {.tile = tile, .nthreads = threads, .tta = 1};
+    sr_error e;
+    if (sr_upscale_image(m, &p, in, out, &e))
+        fail_msg("%s", e.msg);
+}
+
+/* --tta: the same bytes for any tile size and thread count; equivariant to a mirror of the input
+ * (up to the order of the 8-term sum: at most 1 level); and not the plain output. */
+static void test_tta(void **state)
+{
+    (void)state;
+    sr_model *m = load("realesr-animevideov3-x2");
+    sr_image in, ref, out, plain, mir, mout;
+    make_test_image(&in, 37, 26, 3, 5);
+    upscale_tta(m, &in, 256, 1, &ref);
+    upscale_tta(m, &in, 20, 2, &out);
+    assert_memory_equal(out.data, ref.data, (size_t)ref.w * ref.h * 3);
+    upscale(m, &in, 256, 1, &plain);
+    assert_true(memcmp(plain.data, ref.data, (size_t)ref.w * ref.h * 3) != 0);
+    assert_int_equal(sr_image_alloc(&mir, in.w, in.h, 3, NULL), SR_OK);
+    for (int y = 0; y < in.h; y++)
+        for (int x = 0; x < in.w; x++)
+            memcpy(mir.data + ((size_t)y * in.w + x) * 3,
+                   in.data + ((size_t)y * in.w + in.w - 1 - x) * 3, 3);
+    upscale_tta(m, &mir, 256, 1, &mout);
+    int worst = 0;
+    for (int y = 0; y < ref.h; y++)
+        for (int x = 0; x < ref.w; x++)
+            for (int c = 0; c < 3; c++) {
+                int d = abs(mout.data[((size_t)y * ref.w + ref.w - 1 - x) * 3 + c] -
+                            ref.data[((size_t)y * ref.w + x) * 3 + c]);
+                worst = d > worst ? d : worst;
+            }
+    assert_true(worst <= 1);
+    sr_image_free(&in), sr_image_free(&ref), sr_image_free(&out), sr_image_free(&plain);
+    sr_image_free(&mir), sr_image_free(&mout);
+    sr_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiled_equals_untiled),
         cmocka_unit_test(test_channels),
+        cmocka_unit_test(test_tta),
         cmocka_unit_test(test_runner_memory_follows_tile),
         cmocka_unit_test(test_absurd_runner_refused),
     };
