@@ -147,18 +147,21 @@ typedef struct {
     int tile;     /* max tile side in input pixels; 0: SR_DEFAULT_TILE */
     int nthreads; /* threads for the tiles of this one image; 0: all (OpenMP default) */
     int tta;      /* average the 8 flips/transposes (8x the work), as the reference programs' -x */
+    int scale;    /* output size / input size, 1..16; 0: the model's own. Other factors resize
+                   * the network's output (sr_image_imresize) */
 } sr_upscale_params;
 
 #define SR_DEFAULT_TILE 256
 
 sr_upscale_params sr_upscale_default_params(void);
 
-/* Upscales one image by sr_model_scale(m). RGB goes through the network, alpha through bicubic;
- * gray in, gray out. With nets == NULL runners are made and freed internally (p->nthreads of
- * them); otherwise nets[0..nnets) are used, one per thread, and p->nthreads is ignored.
- * The result is bit-identical for any thread count and tile size. */
-sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets, int tta,
-                                const sr_image *in, sr_image *out, sr_error *err);
+/* Upscales one image by p->scale (default sr_model_scale(m)). RGB goes through the network, alpha
+ * through bicubic; gray in, gray out. sr_upscale_image makes p->nthreads runners for the call;
+ * sr_upscale_image_with uses nets[0..nnets), one per thread (p's tile and nthreads are then
+ * ignored; p may be NULL). The result is bit-identical for any thread count and tile size. */
+sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets,
+                                const sr_upscale_params *p, const sr_image *in, sr_image *out,
+                                sr_error *err);
 sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const sr_image *in,
                            sr_image *out, sr_error *err);
 
@@ -190,6 +193,7 @@ typedef struct {
     int force;          /* overwrite existing outputs instead of skipping them */
     int recursive;      /* descend into subfolders, mirroring them under out_dir */
     int tta;            /* test-time augmentation, see sr_upscale_params */
+    int scale;          /* output factor 1..16, 0: the model's (see sr_upscale_params) */
     uint64_t max_pixels; /* per input image; larger ones fail before decoding */
     int shard_index, shard_count; /* process only files i with i % count == index of the sorted
                                    * list (0 <= index < count); count 0: every file */

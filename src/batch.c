@@ -118,7 +118,8 @@ static void process_file(const sr_model *m, sr_net *const *nets, int nnets,
     if (!s) {
         f->in_w = in.w;
         f->in_h = in.h;
-        s = sr_upscale_image_with(m, nets, nnets, p->tta, &in, &out, &e);
+        sr_upscale_params up = {.tta = p->tta, .scale = p->scale};
+        s = sr_upscale_image_with(m, nets, nnets, &up, &in, &out, &e);
     }
     if (!s) {
         f->out_w = out.w;

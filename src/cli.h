@@ -16,9 +16,10 @@ int cmd_psnr(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
-/* Loads --model NAME|PATH.param, or the embedded default for scale when name is NULL, and
- * checks the model's scale against an explicit --scale (0: any). Prints the error. */
-int cli_load_model(const char *name, int scale, sr_model **out);
+/* Loads --model NAME|PATH.param, or when name is NULL the embedded default for scale (for
+ * factors without one, the x4 or x2 model, whose output is then resized). With exact, the
+ * model must upscale by scale (0: any). Prints the error. */
+int cli_load_model(const char *name, int scale, int exact, sr_model **out);
 /* Parses a whole positive integer in [lo, hi]; 0 on error. */
 int cli_int(const char *s, int lo, int hi, int *out);
 

@@ -20,7 +20,8 @@ typedef struct {
 } options;
 
 static const char *const option_help =
-    "  --scale 2|3|4        upscale factor (default 4; with --model, must match the model)\n"
+    "  --scale N            output size factor 1-16 (default: the model's, 4 for the embedded\n"
+    "                       default); factors the model lacks resize its output (bicubic)\n"
     "  --model NAME|FILE    embedded model name (see 'srgan models') or an ncnn .param file\n"
     "  --threads N          worker threads (default: all cores, or OMP_NUM_THREADS)\n"
     "  --sequential         one thread, one runner (not with --threads)\n"
@@ -155,7 +156,7 @@ int cmd_batch(int argc, char **argv)
     if (rc >= 0)
         return rc;
     sr_model *m;
-    if ((rc = cli_load_model(o.model, o.scale, &m)))
+    if ((rc = cli_load_model(o.model, o.scale, 0, &m)))
         return rc;
     cli_progress prog;
     cli_progress_init(&prog, o.quiet, o.verbose);
@@ -169,6 +170,7 @@ int cmd_batch(int argc, char **argv)
     p.force = o.force;
     p.recursive = o.recursive;
     p.tta = o.tta;
+    p.scale = o.scale;
     p.max_pixels = o.max_pixels;
     p.shard_index = o.shard_index;
     p.shard_count = o.shard_count;
@@ -222,21 +224,22 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
         }
     }
     sr_model *m = NULL;
-    if (use_model && (rc = cli_load_model(o.model, o.scale, &m)))
+    if (use_model && (rc = cli_load_model(o.model, o.scale, 0, &m)))
         return rc;
-    int scale = m ? sr_model_scale(m) : o.scale ? o.scale : 4;
+    int scale = o.scale ? o.scale : m ? sr_model_scale(m) : 4;
     sr_image in = {0}, out = {0};
     sr_error err;
     sr_upscale_params up = sr_upscale_default_params();
     up.tile = o.tile;
     up.nthreads = o.threads;
     up.tta = o.tta;
+    up.scale = o.scale;
     double t0 = sr__now();
     sr_status s = sr_image_load(o.pos[0], o.max_pixels, &in, &err);
     if (!s && m)
         s = sr_upscale_image(m, &up, &in, &out, &err);
     else if (!s)
-        s = sr_image_resize(&in, in.w * scale, in.h * scale, &out, &err);
+        s = sr_image_imresize(&in, in.w * scale, in.h * scale, &out, &err);
     if (!s)
         s = sr_image_save(o.pos[1], &out, o.format, o.quality, &err);
     if (s) {

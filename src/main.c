@@ -53,13 +53,14 @@ int cli_int(const char *s, int lo, int hi, int *out)
     return 1;
 }
 
-int cli_load_model(const char *name, int scale, sr_model **out)
+int cli_load_model(const char *name, int scale, int exact, sr_model **out)
 {
     sr_error err;
     sr_status s;
     const char *chosen = name;
-    if (!chosen) {
-        chosen = sr_embedded_default(scale ? scale : 4);
+    if (!chosen) { /* the embedded default for this factor, or x4 / x2 to resize from */
+        int native = !scale ? 4 : scale > 4 ? 4 : scale < 2 ? 2 : scale;
+        chosen = sr_embedded_default(exact && scale ? scale : native);
         if (!chosen) {
             fprintf(stderr, "srgan: no embedded model for --scale %d\n", scale);
             return SR_EXIT_USAGE;
@@ -74,8 +75,8 @@ int cli_load_model(const char *name, int scale, sr_model **out)
         fprintf(stderr, "srgan: cannot use model: %s\n", err.msg);
         return SR_EXIT_USAGE;
     }
-    if (scale && sr_model_scale(*out) != scale) {
-        fprintf(stderr, "srgan: model %s upscales x%d, not x%d (drop --scale or pick a x%d model)\n",
+    if (exact && scale && sr_model_scale(*out) != scale) {
+        fprintf(stderr, "srgan: model %s upscales x%d, not x%d (pick a x%d model)\n",
                 sr_model_name(*out), sr_model_scale(*out), scale, scale);
         sr_model_free(*out);
         *out = NULL;

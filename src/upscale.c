@@ -170,10 +170,25 @@ static sr_status upscale_alpha(const sr_image *in, sr_image *out, sr_error *err)
     return s;
 }
 
-sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets, int tta,
-                                const sr_image *in, sr_image *out, sr_error *err)
+/* The network's output resized to `factor` times the input, when that is not the model's own
+ * scale: MATLAB-style bicubic, antialiased when it shrinks (as Upscayl does with other scales). */
+static sr_status to_factor(const sr_image *in, int factor, sr_image *out, sr_error *err)
+{
+    sr_image big = *out, small = {0};
+    sr_status s = sr_image_imresize(&big, in->w * factor, in->h * factor, &small, err);
+    sr_image_free(&big);
+    *out = small;
+    return s;
+}
+
+sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets,
+                                const sr_upscale_params *p, const sr_image *in, sr_image *out,
+                                sr_error *err)
 {
     memset(out, 0, sizeof *out);
+    int tta = p && p->tta, factor = p && p->scale ? p->scale : m->scale;
+    if (factor < 1 || factor > 16)
+        return sr__err(err, SR_E_INVALID, "upscale: scale %d outside 1..16", factor);
     if (!in->data || in->w < 1 || in->h < 1 || in->c < 1 || in->c > 4 || nnets < 1)
         return sr__err(err, SR_E_INVALID, "upscale: invalid image or runner count");
     int S = m->scale;
@@ -223,6 +238,8 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     }
     if (!s)
         s = upscale_alpha(in, out, err);
+    if (!s && factor != S)
+        s = to_factor(in, factor, out, err);
     if (s)
         sr_image_free(out);
     return s;
@@ -244,7 +261,7 @@ sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const 
     for (int i = 0; i < n && !s; i++)
         s = sr_net_create(m, p->tile, &nets[i], err);
     if (!s)
-        s = sr_upscale_image_with(m, nets, n, p->tta, in, out, err);
+        s = sr_upscale_image_with(m, nets, n, p, in, out, err);
     for (int i = 0; i < n; i++)
         sr_net_free(nets[i]);
     free(nets);
