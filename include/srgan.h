@@ -57,11 +57,11 @@ typedef struct {
     uint8_t *data; /* w*h*c bytes, row-major; owned, release with sr_image_free */
 } sr_image;
 
-typedef enum { SR_FMT_PNG = 0, SR_FMT_JPG, SR_FMT_BMP, SR_FMT_TGA } sr_format;
+typedef enum { SR_FMT_PNG = 0, SR_FMT_JPG, SR_FMT_BMP, SR_FMT_TGA, SR_FMT_WEBP, SR_FMT_WEBP_LOSSLESS } sr_format;
 
 #define SR_DEFAULT_MAX_PIXELS (256ull * 1024 * 1024) /* decoded pixels per input image */
 
-/* Decodes PNG, JPEG, BMP or TGA. Refuses images above max_pixels before allocating them. */
+/* Decodes PNG, JPEG, BMP, TGA or WebP. Refuses images above max_pixels before allocating them. */
 sr_status sr_image_load(const char *path, uint64_t max_pixels, sr_image *out, sr_error *err);
 /* The same from memory (not retained); name (may be NULL) prefixes error messages. */
 sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64_t max_pixels,
@@ -70,11 +70,12 @@ sr_status sr_image_alloc(sr_image *img, int w, int h, int c, sr_error *err);
 void sr_image_free(sr_image *img); /* accepts a zeroed or already-freed image */
 
 /* Encodes to a temporary file beside path and renames it into place: the file at path is either
- * the whole new image or untouched. quality (1..100) applies to JPEG only. */
+ * the whole new image or untouched. quality (1..100) applies to JPEG and lossy WebP. */
 sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
                         sr_error *err);
-int sr_format_from_name(const char *name, sr_format *out); /* "png", "jpg"/"jpeg", "bmp", "tga" */
-const char *sr_format_ext(sr_format fmt);                  /* "png", "jpg", ... */
+/* "png", "jpg"/"jpeg", "bmp", "tga", "webp" (lossy), "webp-lossless" */
+int sr_format_from_name(const char *name, sr_format *out);
+const char *sr_format_ext(sr_format fmt); /* the file extension: "png", "jpg", ..., "webp" */
 
 /* Bicubic resize of every channel (Keys cubic, a = -0.75, edges replicated). */
 sr_status sr_image_resize(const sr_image *src, int w, int h, sr_image *out, sr_error *err);

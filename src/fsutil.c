@@ -163,10 +163,10 @@ char *sr__join(const char *a, const char *b)
 static int accepted_ext(const char *name)
 {
     const char *dot = strrchr(name, '.');
-    static const char *const ok[] = {"png", "jpg", "jpeg", "bmp", "tga"};
+    static const char *const ok[] = {"png", "jpg", "jpeg", "bmp", "tga", "webp"};
     if (!dot || dot == name)
         return 0;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         if (strcasecmp(dot + 1, ok[i]) == 0)
             return 1;
     return 0;

@@ -212,6 +212,8 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
         return sr__err(err, SR_E_FORMAT, "%s: empty file", path);
     if (len > INT32_MAX)
         return sr__err(err, SR_E_LIMIT, "%s: file too large", path);
+    if (sr__is_webp(buf, len))
+        return sr__webp_decode(buf, len, path, max_pixels, out, err);
     /* Header first: the pixel limit is enforced before the decoder allocates anything. */
     uint64_t pw, ph;
     if (png_size(buf, len, &pw, &ph)) {
@@ -231,7 +233,7 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
                        path);
     int w, h, c;
     if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c))
-        return sr__err(err, SR_E_FORMAT, "%s: not a readable PNG, JPEG, BMP or TGA (%s)", path,
+        return sr__err(err, SR_E_FORMAT, "%s: not a readable PNG, JPEG, BMP, TGA or WebP (%s)", path,
                        stbi_failure_reason());
     if ((uint64_t)w * (uint64_t)h > max_pixels)
         return too_many_pixels(path, (uint64_t)w, (uint64_t)h, max_pixels, err);
@@ -308,6 +310,17 @@ sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, in
     case SR_FMT_TGA:
         ok = stbi_write_tga_to_func(membuf_write, &mb, img->w, img->h, img->c, img->data);
         break;
+    case SR_FMT_WEBP:
+    case SR_FMT_WEBP_LOSSLESS: {
+        sr_status ws = sr__webp_encode(img, quality, fmt == SR_FMT_WEBP_LOSSLESS, &mb.data,
+                                       &mb.len, err);
+        if (ws) {
+            free(mb.data);
+            return ws;
+        }
+        ok = 1;
+        break;
+    }
     }
     sr_status s;
     if (!ok || mb.failed)
@@ -319,11 +332,11 @@ sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, in
     return s;
 }
 
-static const char *const ext_names[] = {"png", "jpg", "bmp", "tga"};
+static const char *const ext_names[] = {"png", "jpg", "bmp", "tga", "webp", "webp-lossless"};
 
 int sr_format_from_name(const char *name, sr_format *out)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         if (strcasecmp(name, ext_names[i]) == 0) {
             *out = (sr_format)i;
             return 1;
@@ -337,5 +350,5 @@ int sr_format_from_name(const char *name, sr_format *out)
 
 const char *sr_format_ext(sr_format fmt)
 {
-    return (unsigned)fmt < 4 ? ext_names[fmt] : "?";
+    return fmt == SR_FMT_WEBP_LOSSLESS ? "webp" : (unsigned)fmt < 5 ? ext_names[fmt] : "?";
 }

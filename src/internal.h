@@ -215,6 +215,15 @@ float *sr__net_input(sr_net *n); /* where the caller writes the 3 x h x w input 
 /* A buffer of at least `floats` owned by the runner (for averaging outputs); NULL if no memory. */
 float *sr__net_acc(sr_net *n, size_t floats);
 
+/* ---- WebP (webp.c) ---- */
+
+int sr__is_webp(const uint8_t *buf, size_t len);
+sr_status sr__webp_decode(const uint8_t *buf, size_t len, const char *path, uint64_t max_pixels,
+                          sr_image *out, sr_error *err);
+/* Encodes to malloc'd bytes: lossy at quality 1..100, or lossless. */
+sr_status sr__webp_encode(const sr_image *img, int quality, int lossless, uint8_t **data,
+                          size_t *len, sr_error *err);
+
 /* ---- evaluation pairs (evalset.c) ---- */
 
 typedef struct {

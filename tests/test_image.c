@@ -54,7 +54,8 @@ static void test_lossless_round_trips(void **state)
         sr_format fmt;
         int c;
     } cases[] = {{SR_FMT_PNG, 1}, {SR_FMT_PNG, 2}, {SR_FMT_PNG, 3}, {SR_FMT_PNG, 4},
-                 {SR_FMT_BMP, 3}, {SR_FMT_TGA, 3}, {SR_FMT_TGA, 4}};
+                 {SR_FMT_BMP, 3}, {SR_FMT_TGA, 3}, {SR_FMT_TGA, 4},
+                 {SR_FMT_WEBP_LOSSLESS, 3}, {SR_FMT_WEBP_LOSSLESS, 4}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sr_image a, b;
         sr_error e;
@@ -98,7 +99,7 @@ static void test_load_errors(void **state)
     expect_load_error(path_in("zero.png"), SR_E_FORMAT, "empty file");
     const char text[] = "this is not an image\n";
     write_bytes(path_in("text.png"), text, sizeof text - 1);
-    expect_load_error(path_in("text.png"), SR_E_FORMAT, "not a readable PNG, JPEG, BMP or TGA");
+    expect_load_error(path_in("text.png"), SR_E_FORMAT, "not a readable PNG, JPEG, BMP, TGA or WebP");
     /* a PNG cut after its header: the header is valid, the pixels are not there */
     sr_image a;
     sr_error e;
@@ -285,8 +286,48 @@ static void test_format_names(void **state)
     assert_true(sr_format_from_name("JPEG", &f) && f == SR_FMT_JPG);
     assert_true(sr_format_from_name("jpg", &f) && f == SR_FMT_JPG);
     assert_true(sr_format_from_name("tga", &f) && f == SR_FMT_TGA);
+    assert_true(sr_format_from_name("webp", &f) && f == SR_FMT_WEBP);
+    assert_true(sr_format_from_name("webp-lossless", &f) && f == SR_FMT_WEBP_LOSSLESS);
     assert_false(sr_format_from_name("gif", &f));
     assert_string_equal(sr_format_ext(SR_FMT_BMP), "bmp");
+    assert_string_equal(sr_format_ext(SR_FMT_WEBP_LOSSLESS), "webp");
+}
+
+/* WebP: gray is widened to RGB (WebP has no gray), gray+alpha to RGBA; lossy is close; a
+ * damaged file and an image over the pixel limit fail with their reasons. */
+static void test_webp(void **state)
+{
+    (void)state;
+    sr_image g, ga, b, c;
+    sr_error e;
+    make_test_image(&g, 21, 17, 1, 4);
+    make_test_image(&ga, 21, 17, 2, 5);
+    assert_int_equal(sr_image_save(path_in("g.webp"), &g, SR_FMT_WEBP_LOSSLESS, 90, &e), SR_OK);
+    assert_int_equal(sr_image_load(path_in("g.webp"), SR_DEFAULT_MAX_PIXELS, &b, &e), SR_OK);
+    assert_int_equal(b.c, 3);
+    for (int i = 0; i < 21 * 17; i++)
+        assert_true(b.data[i * 3] == g.data[i] && b.data[i * 3 + 2] == g.data[i]);
+    sr_image_free(&b);
+    assert_int_equal(sr_image_save(path_in("ga.webp"), &ga, SR_FMT_WEBP_LOSSLESS, 90, &e), SR_OK);
+    assert_int_equal(sr_image_load(path_in("ga.webp"), SR_DEFAULT_MAX_PIXELS, &b, &e), SR_OK);
+    assert_int_equal(b.c, 4);
+    for (int i = 0; i < 21 * 17; i++)
+        assert_true(b.data[i * 4 + 1] == ga.data[i * 2] && b.data[i * 4 + 3] == ga.data[i * 2 + 1]);
+    sr_image_free(&b);
+    make_test_image(&c, 64, 48, 3, 6);
+    assert_int_equal(sr_image_save(path_in("c.webp"), &c, SR_FMT_WEBP, 95, &e), SR_OK);
+    assert_int_equal(sr_image_load(path_in("c.webp"), SR_DEFAULT_MAX_PIXELS, &b, &e), SR_OK);
+    sr_quality q;
+    assert_int_equal(sr_image_quality(&c, &b, 0, &q, &e), SR_OK);
+    assert_true(q.psnr > 30);
+    sr_image_free(&b);
+    assert_int_equal(sr_image_load(path_in("c.webp"), 100, &b, &e), SR_E_LIMIT);
+    assert_non_null(strstr(e.msg, "64x48 is more than the 100-pixel limit"));
+    assert_int_equal(truncate(path_in("c.webp"), 60), 0);
+    assert_int_equal(sr_image_load(path_in("c.webp"), SR_DEFAULT_MAX_PIXELS, &b, &e), SR_E_FORMAT);
+    assert_non_null(strstr(e.msg, "c.webp: "));
+    assert_non_null(strstr(e.msg, "WebP"));
+    sr_image_free(&g), sr_image_free(&ga), sr_image_free(&c);
 }
 
 int main(void)
@@ -301,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_save_is_atomic),
         cmocka_unit_test(test_resize),
         cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_webp),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,7 +9,7 @@ echo "not an image" > in/x.png
 expect 1 "$SRGAN" batch in out --scale 2 --threads 2
 has "srgan: in/zero.png: empty file"
 has "srgan: in/trunc.png: corrupt or truncated image"
-has "srgan: in/x.png: not a readable PNG, JPEG, BMP or TGA"
+has "srgan: in/x.png: not a readable PNG, JPEG, BMP, TGA or WebP"
 has "srgan: in/cut.jpg: corrupt or truncated image"
 has "srgan: 4 ok, 4 failed, 0 skipped of 8 in "
 [ "$(grep -c 'in/' _err)" = 4 ] || fail "expected exactly 4 failure lines"
