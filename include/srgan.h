@@ -55,6 +55,8 @@ const char *sr_kernel_path(void);
 typedef struct {
     int w, h, c;
     uint8_t *data; /* w*h*c bytes, row-major; owned, release with sr_image_free */
+    uint8_t *icc;  /* embedded ICC colour profile, or NULL; owned */
+    size_t icc_len;
 } sr_image;
 
 typedef enum { SR_FMT_PNG = 0, SR_FMT_JPG, SR_FMT_BMP, SR_FMT_TGA, SR_FMT_WEBP, SR_FMT_WEBP_LOSSLESS } sr_format;
@@ -68,6 +70,8 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
                           sr_image *out, sr_error *err);
 sr_status sr_image_alloc(sr_image *img, int w, int h, int c, sr_error *err);
 void sr_image_free(sr_image *img); /* accepts a zeroed or already-freed image */
+/* Gives dst a copy of src's colour profile (none if src has none). */
+sr_status sr_image_copy_icc(sr_image *dst, const sr_image *src, sr_error *err);
 
 /* Encodes to a temporary file beside path and renames it into place: the file at path is either
  * the whole new image or untouched. quality (1..100) applies to JPEG and lossy WebP. */

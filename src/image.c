@@ -53,7 +53,42 @@ void sr_image_free(sr_image *img)
     if (!img)
         return;
     free(img->data);
+    free(img->icc);
     memset(img, 0, sizeof *img);
+}
+
+sr_status sr_image_copy_icc(sr_image *dst, const sr_image *src, sr_error *err)
+{
+    free(dst->icc);
+    dst->icc = NULL, dst->icc_len = 0;
+    if (!src->icc)
+        return SR_OK;
+    if (!(dst->icc = malloc(src->icc_len)))
+        return sr__err(err, SR_E_NOMEM, "image: out of memory for the colour profile");
+    memcpy(dst->icc, src->icc, src->icc_len);
+    dst->icc_len = src->icc_len;
+    return SR_OK;
+}
+
+uint8_t *sr__zlib_inflate(const uint8_t *z, size_t n, size_t max_out, size_t *out_len)
+{
+    int len = 0;
+    char *o = n < INT32_MAX ? stbi_zlib_decode_malloc((const char *)z, (int)n, &len) : NULL;
+    if (o && (len <= 0 || (size_t)len > max_out)) {
+        free(o);
+        o = NULL;
+    }
+    *out_len = o ? (size_t)len : 0;
+    return (uint8_t *)o;
+}
+
+uint8_t *sr__zlib_deflate(const uint8_t *data, size_t n, size_t *out_len)
+{
+    int len = 0;
+    unsigned char *o = n < INT32_MAX ? stbi_zlib_compress((unsigned char *)data, (int)n, &len, 8)
+                                     : NULL;
+    *out_len = o ? (size_t)len : 0;
+    return o;
 }
 
 /* PNG's size straight from IHDR. stb's own header scan refuses images over 1 GiB without saying
@@ -212,8 +247,12 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
         return sr__err(err, SR_E_FORMAT, "%s: empty file", path);
     if (len > INT32_MAX)
         return sr__err(err, SR_E_LIMIT, "%s: file too large", path);
-    if (sr__is_webp(buf, len))
-        return sr__webp_decode(buf, len, path, max_pixels, out, err);
+    if (sr__is_webp(buf, len)) {
+        sr_status ws = sr__webp_decode(buf, len, path, max_pixels, out, err);
+        if (!ws)
+            out->icc = sr__icc_read(buf, len, &out->icc_len);
+        return ws;
+    }
     /* Header first: the pixel limit is enforced before the decoder allocates anything. */
     uint64_t pw, ph;
     if (png_size(buf, len, &pw, &ph)) {
@@ -248,6 +287,8 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
     sr_status s = sr__image_orient(out, orientation, err);
     if (s)
         sr_image_free(out);
+    else
+        out->icc = sr__icc_read(buf, len, &out->icc_len);
     return s;
 }
 
@@ -327,6 +368,8 @@ sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, in
         s = sr__err(err, mb.failed ? SR_E_NOMEM : SR_E_IO, "%s: cannot encode %s", path,
                     sr_format_ext(fmt));
     else
+        s = sr__icc_attach(fmt, img->icc, img->icc_len, &mb.data, &mb.len, err);
+    if (!s)
         s = sr__write_atomic(path, mb.data, mb.len, err);
     free(mb.data);
     return s;

@@ -122,6 +122,10 @@ static sr_status imresize(const sr_image *src, int w, int h, double sx, double s
         double v = d[i] < 0 ? -floor(-d[i] + 0.5) : floor(d[i] + 0.5); /* half away from 0 */
         out->data[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
+    if (!s)
+        s = sr_image_copy_icc(out, src, err);
+    if (s)
+        sr_image_free(out);
 done:
     free(a), free(b), free(d);
     free_taps(&tx), free_taps(&ty);

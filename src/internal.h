@@ -215,6 +215,16 @@ float *sr__net_input(sr_net *n); /* where the caller writes the 3 x h x w input 
 /* A buffer of at least `floats` owned by the runner (for averaging outputs); NULL if no memory. */
 float *sr__net_acc(sr_net *n, size_t floats);
 
+/* ---- colour profiles (icc.c) and zlib (image.c, from stb) ---- */
+
+/* The ICC profile embedded in an encoded PNG, JPEG or WebP (malloc'd), or NULL. */
+uint8_t *sr__icc_read(const uint8_t *buf, size_t len, size_t *n);
+/* Rewrites encoded image bytes (*data, malloc'd) with the profile embedded. */
+sr_status sr__icc_attach(sr_format fmt, const uint8_t *icc, size_t n, uint8_t **data, size_t *len,
+                         sr_error *err);
+uint8_t *sr__zlib_inflate(const uint8_t *z, size_t n, size_t max_out, size_t *out_len);
+uint8_t *sr__zlib_deflate(const uint8_t *data, size_t n, size_t *out_len);
+
 /* ---- WebP (webp.c) ---- */
 
 int sr__is_webp(const uint8_t *buf, size_t len);

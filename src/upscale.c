@@ -240,6 +240,8 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
         s = upscale_alpha(in, out, err);
     if (!s && factor != S)
         s = to_factor(in, factor, out, err);
+    if (!s)
+        s = sr_image_copy_icc(out, in, err); /* same colours, same profile */
     if (s)
         sr_image_free(out);
     return s;

@@ -41,7 +41,7 @@ static void test_upscale_matches_matlab(void **state)
     static const uint8_t last[] = {130, 194, 184, 128, 191, 182, 123, 185, 181, 117, 175, 178,
                                    108, 159, 170, 95,  133, 154, 80,  101, 133, 69,  73,  113,
                                    66,  52,  95,  66,  36,  77,  66,  25,  65,  66,  20,  59};
-    sr_image d = {4, 3, 3, (uint8_t *)down2}, u = {0};
+    sr_image d = {.w = 4, .h = 3, .c = 3, .data = (uint8_t *)down2}, u = {0};
     assert_int_equal(sr_image_imresize(&d, 12, 9, &u, NULL), SR_OK);
     assert_memory_equal(u.data, first, sizeof first);
     assert_memory_equal(u.data + 8 * 36, last, sizeof last);

@@ -141,7 +141,11 @@ static void test_tta(void **state)
     sr_model *m = load("realesr-animevideov3-x2");
     sr_image in, ref, out, plain, mir, mout;
     make_test_image(&in, 37, 26, 3, 5);
+    in.icc_len = 3;
+    in.icc = (uint8_t *)strdup("icc");
     upscale_tta(m, &in, 256, 1, &ref);
+    assert_int_equal(ref.icc_len, 3); /* the output keeps the input's colour profile */
+    assert_memory_equal(ref.icc, "icc", 3);
     upscale_tta(m, &in, 20, 2, &out);
     assert_memory_equal(out.data, ref.data, (size_t)ref.w * ref.h * 3);
     upscale(m, &in, 256, 1, &plain);
