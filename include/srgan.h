@@ -116,7 +116,9 @@ void sr_model_free(sr_model *m);
 
 const char *sr_model_name(const sr_model *m);
 int sr_model_scale(const sr_model *m);     /* output pixels per input pixel, per axis */
-int sr_model_halo(const sr_model *m);      /* receptive-field radius in input pixels */
+int sr_model_halo(const sr_model *m);      /* tile overlap: the receptive-field radius in input
+                                            * pixels, or the prepadding for very deep nets */
+int sr_model_exact_tiles(const sr_model *m); /* 1: output independent of the tile size */
 int sr_model_alignment(const sr_model *m); /* tile origins are multiples of this */
 int sr_model_prepad(const sr_model *m);    /* reflect padding added around the image */
 double sr_model_flops(const sr_model *m, int w, int h); /* multiply-adds x2 for a w x h input */

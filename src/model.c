@@ -296,6 +296,13 @@ static sr_status derive_geometry(sr_model *m, sr_error *err)
                         "1..16)", o.num, o.den);
         m->scale = (int)o.num;
         m->halo = (int)ceil(radius[m->output_blob] - 1e-9);
+        /* Deep nets (RRDB: a receptive field of ~350 pixels) would need huge tiles to be exact.
+         * Like the reference programs, overlap tiles by the prepadding instead: output then
+         * depends (faintly, at tile seams) on the tile size, never on the thread count. */
+        if (m->halo > SR_MAX_EXACT_HALO) {
+            m->halo = m->prepad;
+            m->exact_tiles = 0;
+        }
         m->align = (int)align;
     }
     free(radius);
@@ -420,6 +427,7 @@ sr_status sr_model_load_memory(const char *param, size_t param_len, const void *
     snprintf(m->name, sizeof m->name, "%s", name ? name : "model");
     m->nblobs = pp.nblobs;
     m->prepad = SR_REALESRGAN_PREPAD;
+    m->exact_tiles = 1;
     s = find_endpoints(m, &pp, consumers, err);
     if (s)
         goto done;
@@ -499,6 +507,7 @@ sr_status sr_model_load_embedded(const char *name, sr_model **out, sr_error *err
 const char *sr_model_name(const sr_model *m) { return m->name; }
 int sr_model_scale(const sr_model *m) { return m->scale; }
 int sr_model_halo(const sr_model *m) { return m->halo; }
+int sr_model_exact_tiles(const sr_model *m) { return m->exact_tiles; }
 int sr_model_alignment(const sr_model *m) { return m->align; }
 int sr_model_prepad(const sr_model *m) { return m->prepad; }
 size_t sr_model_weight_bytes(const sr_model *m) { return m->weight_bytes; }

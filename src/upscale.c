@@ -199,13 +199,14 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     if (s)
         return s;
     /* With several threads on one image, shrink tiles until each thread has some: the result
-     * does not depend on the tile size, only the speed does. */
+     * does not depend on the tile size, only the speed does (for nets whose tiles are exact;
+     * the others keep the tiles asked for, so the thread count never changes the output). */
     int tile = sr_net_tile(nets[0]);
     axis_plan ax, ay;
     for (;;) {
         plan_axis(in->w, m->prepad, tile, m->align, &ax);
         plan_axis(in->h, m->prepad, tile, m->align, &ay);
-        if (nnets == 1 || ax.n * ay.n >= 2 * nnets || tile <= 96)
+        if (nnets == 1 || ax.n * ay.n >= 2 * nnets || tile <= 96 || !m->exact_tiles)
             break;
         tile = tile * 3 / 4;
     }
