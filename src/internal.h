@@ -77,6 +77,10 @@ enum {
     SR_L_ELTWISE,
     SR_L_CONCAT,
     SR_L_DECONV,
+    SR_L_POOLING,
+    SR_L_INNERPRODUCT,
+    SR_L_SCALE,
+    SR_L_CROP,
     SR_L_COUNT
 };
 
@@ -136,6 +140,21 @@ typedef struct {
 } sr__layer_ops;
 
 const sr__layer_ops *sr__layer_find(const char *type);
+
+/* The U-Net models' layers (layers_unet.c), listed in layers.c's table. */
+#define SR__LAYER_FNS(name)                                                                        \
+    sr_status sr__##name##_load(sr__layer *l, const sr__player *pl, const sr__shape *in,          \
+                                const uint8_t **bin, size_t *left, sr_error *err);                \
+    void sr__##name##_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,   \
+                              float *const *out, const sr__shape *outs, float *ws)
+SR__LAYER_FNS(pooling);
+SR__LAYER_FNS(innerproduct);
+SR__LAYER_FNS(scale);
+SR__LAYER_FNS(crop);
+int sr__pooling_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
+int sr__innerproduct_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
+int sr__crop_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
+int sr__scale_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
 const sr__layer_ops *sr__layer_ops_of(int type);
 
 /* Reads n floats; tagged = 1 for ncnn's "type 0" arrays (4-byte fp16/fp32 tag first). */

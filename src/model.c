@@ -138,13 +138,12 @@ static int keys_supported(const sr__layer_ops *ops, const sr__player *pl, int *b
     return 1;
 }
 
-/* Builds layers from the parsed graph, reading weights in file order. */
-static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *bin, size_t bin_len,
-                              sr_error *err)
+/* Loads each layer in file order; nom holds every blob's shape for a nominal 96x96 input, so
+ * that layers see real shapes when loading (channels, and whether a blob is pooled to 1x1).
+ * Sizes are checked properly later (check_sizes). */
+static sr_status build_each(sr_model *m, const sr__param *pp, sr__shape *nom, const uint8_t **cur,
+                            size_t *left, int *ninput, sr_error *err)
 {
-    const uint8_t *cur = bin;
-    size_t left = bin_len;
-    int ninput = 0;
     for (int i = 0; i < pp->nlayers; i++) {
         const sr__player *pl = &pp->layers[i];
         sr__layer *l = &m->layers[i];
@@ -164,26 +163,44 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
         l->n_out = pl->n_out;
         memcpy(l->in, pl->in, sizeof l->in);
         memcpy(l->out, pl->out, sizeof l->out);
-        ninput += l->type == SR_L_INPUT;
+        *ninput += l->type == SR_L_INPUT;
         sr__shape in[SR_MAX_IO], out[SR_MAX_IO];
         for (int k = 0; k < l->n_in; k++)
-            in[k] = (sr__shape){m->blob_c[l->in[k]], 64, 64};
+            in[k] = nom[l->in[k]];
         if (l->type == SR_L_INPUT)
-            in[0] = (sr__shape){3, 64, 64};
-        sr_status s = ops->load(l, pl, in, &cur, &left, err);
+            in[0] = (sr__shape){3, 96, 96};
+        sr_status s = ops->load(l, pl, in, cur, left, err);
         if (s)
             return s;
-        /* Output channels: shape() at a nominal size; spatial sizes are checked later. */
         if (ops->shape(l, in, out))
             return sr__err(err, SR_E_FORMAT, "line %d: layer %s: inputs of incompatible shapes",
                            l->line, l->name);
-        for (int k = 0; k < l->n_out; k++)
+        for (int k = 0; k < l->n_out; k++) {
             m->blob_c[l->out[k]] = out[k].c;
+            nom[l->out[k]] = out[k];
+        }
         m->weight_bytes += l->type == SR_L_CONV || l->type == SR_L_DECONV
                                ? ((size_t)l->conv.cout * l->conv.cin * l->conv.kh * l->conv.kw +
                                   l->conv.cout) * sizeof(float)
                                : (size_t)l->ndata * sizeof(float);
     }
+    return SR_OK;
+}
+
+/* Builds layers from the parsed graph, reading weights in file order. */
+static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *bin, size_t bin_len,
+                              sr_error *err)
+{
+    const uint8_t *cur = bin;
+    size_t left = bin_len;
+    int ninput = 0;
+    sr__shape *nom = calloc((size_t)m->nblobs, sizeof *nom);
+    if (!nom)
+        return sr__err(err, SR_E_NOMEM, "model: out of memory");
+    sr_status s = build_each(m, pp, nom, &cur, &left, &ninput, err);
+    free(nom);
+    if (s)
+        return s;
     if (left)
         return sr__err(err, SR_E_FORMAT, "bin: %zu bytes left over after the last layer's weights "
                        "(.bin does not match .param)", left);
@@ -243,17 +260,25 @@ static sr_status derive_geometry(sr_model *m, sr_error *err)
     sr_status s = SR_OK;
     for (int i = 0; i < m->nlayers && !s; i++) {
         const sr__layer *l = &m->layers[i];
-        sr__ratio sc = {1, 1};
+        /* Scale num 0 marks a blob with no spatial extent (c x 1 x 1, after global pooling):
+         * it combines with a blob of any resolution. */
+        sr__ratio sc = {l->n_in ? 0 : 1, 1};
         double r = 0;
         for (int k = 0; k < l->n_in; k++) {
             sr__ratio in = m->blob_scale[l->in[k]];
-            if (k > 0 && (in.num != sc.num || in.den != sc.den))
+            if (in.num == 0)
+                continue;
+            if (sc.num && (in.num != sc.num || in.den != sc.den))
                 s = sr__err(err, SR_E_UNSUPPORTED,
                             "line %d: layer %s: inputs at different resolutions", l->line, l->name);
             sc = in;
             r = fmax(r, radius[l->in[k]]);
         }
-        double px = (double)sc.den / sc.num; /* one pixel of this layer's input, in input px */
+        if (l->type == SR_L_POOLING || l->type == SR_L_CROP)
+            m->exact_tiles = 0; /* whole-tile statistics; U-Net crops: tile as the references */
+        if (l->type == SR_L_POOLING)
+            sc = (sr__ratio){0, 1};
+        double px = sc.num ? (double)sc.den / sc.num : 0; /* an input pixel, in net-input px */
         if (l->type == SR_L_CONV) {
             const sr__conv *c = &l->conv;
             int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
@@ -283,7 +308,8 @@ static sr_status derive_geometry(sr_model *m, sr_error *err)
         if (sc.num > 64 * sc.den || sc.den > 64)
             s = sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: resolution out of range",
                         l->line, l->name);
-        align = align / gcd(align, sc.den) * sc.den;
+        if (sc.num)
+            align = align / gcd(align, sc.den) * sc.den;
         for (int k = 0; k < l->n_out; k++) {
             m->blob_scale[l->out[k]] = sc;
             radius[l->out[k]] = r;
@@ -296,13 +322,10 @@ static sr_status derive_geometry(sr_model *m, sr_error *err)
                         "1..16)", o.num, o.den);
         m->scale = (int)o.num;
         m->halo = (int)ceil(radius[m->output_blob] - 1e-9);
-        /* Deep nets (RRDB: a receptive field of ~350 pixels) would need huge tiles to be exact.
-         * Like the reference programs, overlap tiles by the prepadding instead: output then
-         * depends (faintly, at tile seams) on the tile size, never on the thread count. */
-        if (m->halo > SR_MAX_EXACT_HALO) {
-            m->halo = m->prepad;
+        /* Deep nets (RRDB: a receptive field of ~350 pixels) would need huge tiles to be exact;
+         * they are tiled as the reference programs do (check_sizes). */
+        if (m->halo > SR_MAX_EXACT_HALO)
             m->exact_tiles = 0;
-        }
         m->align = (int)align;
     }
     free(radius);
@@ -327,7 +350,7 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes)
 }
 
 /* Tiling needs every blob to be (input size) x (its scale) - (a constant): checked on two trial
- * sizes. Networks of valid convolutions (waifu2x) lose a border: the output is S w - 2 S d for a
+ * sizes (blobs without spatial extent excepted). Networks of valid convolutions (waifu2x) lose a border: the output is S w - 2 S d for a
  * whole d, the shrink, which becomes the prepadding (replicated edges, as waifu2x-ncnn-vulkan
  * pads them), so the output is again exactly S w. */
 static sr_status check_sizes(sr_model *m, sr_error *err)
@@ -351,6 +374,8 @@ static sr_status check_sizes(sr_model *m, sr_error *err)
         for (int k = 0; k < l->n_out && !s; k++) {
             sr__ratio r = m->blob_scale[l->out[k]];
             const sr__shape *a = &sh[l->out[k]], *b = &sh[m->nblobs + l->out[k]];
+            if (r.num == 0)
+                continue;
             if ((long)a->w * r.den - (long)w[0] * r.num != (long)b->w * r.den - (long)w[1] * r.num ||
                 (long)a->h * r.den - (long)h[0] * r.num != (long)b->h * r.den - (long)h[1] * r.num)
                 s = sr__err(err, SR_E_UNSUPPORTED,
@@ -366,10 +391,15 @@ static sr_status check_sizes(sr_model *m, sr_error *err)
                         "model: the output loses %ld x %ld pixels, not the same whole number of "
                         "input pixels on every side", dw, dh);
         m->shrink = (int)(dw / (2 * m->scale));
-        if (m->shrink > 0) {
+        if (m->shrink > 0) { /* Real-CUGAN (files up2x-*, up3x-*, up4x-*) reflects, waifu2x clamps */
             m->prepad = m->shrink;
-            m->border = SR_BORDER_REPLICATE;
+            int cugan = !strncmp(m->name, "up", 2) && m->name[2] >= '2' && m->name[2] <= '4' &&
+                        m->name[3] == 'x';
+            m->border = cugan ? SR_BORDER_REFLECT : SR_BORDER_REPLICATE;
         }
+        /* Tiles that cannot be exact overlap by the prepadding, as in the reference programs. */
+        if (!m->exact_tiles)
+            m->halo = m->prepad;
     }
     free(sh);
     return s;

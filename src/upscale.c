@@ -18,20 +18,31 @@ typedef struct {
     int b[1025]; /* core boundaries in padded coordinates, b[0] = 0, b[n] = padded size */
 } axis_plan;
 
-/* Splits one padded axis of an image of size len into cores of at most about `tile`. */
-static void plan_axis(int len, int pad, int tile, int align, axis_plan *a)
+/* The padded axis: the image, `pad` each side, and on the far side up to align - 1 more pixels
+ * (filled the same way) so that every layer of the net divides evenly, as the reference
+ * programs grow the right/bottom padding of odd-sized tiles. */
+static int padded_len(int len, int pad, int align)
 {
+    return (len + 2 * pad + align - 1) / align * align;
+}
+
+/* Splits one padded axis into cores of at most about `tile`. Exact nets get cores of equal
+ * size (any split gives the same output); the others get the reference programs' split, cores
+ * starting at pad + k tile, since their output depends on where tiles begin. */
+static void plan_axis(int len, int pad, int tile, int align, int exact, axis_plan *a)
+{
+    int plen = padded_len(len, pad, align);
     int n = (len + tile - 1) / tile;
     if (n > 1024)
         n = 1024;
     a->n = 0;
     a->b[0] = 0;
     for (int i = 1; i < n; i++) {
-        int b = (int)((pad + (long)i * len / n) / align * align);
-        if (b > a->b[a->n] && b < len + 2 * pad)
+        int b = exact ? (int)((pad + (long)i * len / n) / align * align) : pad + i * tile;
+        if (b > a->b[a->n] && b < plen)
             a->b[++a->n] = b;
     }
-    a->b[++a->n] = len + 2 * pad;
+    a->b[++a->n] = plen;
 }
 
 /* Index i of a padded axis of n pixels: mirrored (Real-ESRGAN) or clamped (waifu2x). */
@@ -114,7 +125,7 @@ static sr_status run_tile(sr_net *net, const sr_model *m, const sr_image *in, sr
 {
     int P = m->prepad, S = m->scale;
     int R = (m->halo + m->align - 1) / m->align * m->align;
-    int pw = in->w + 2 * P, ph = in->h + 2 * P;
+    int pw = padded_len(in->w, P, m->align), ph = padded_len(in->h, P, m->align);
     int rx0 = cx0 - R > 0 ? cx0 - R : 0, rx1 = cx1 + R < pw ? cx1 + R : pw;
     int ry0 = cy0 - R > 0 ? cy0 - R : 0, ry1 = cy1 + R < ph ? cy1 + R : ph;
     /* The net's output starts `shrink` input pixels inside the region it was given. */
@@ -204,8 +215,8 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     int tile = sr_net_tile(nets[0]);
     axis_plan ax, ay;
     for (;;) {
-        plan_axis(in->w, m->prepad, tile, m->align, &ax);
-        plan_axis(in->h, m->prepad, tile, m->align, &ay);
+        plan_axis(in->w, m->prepad, tile, m->align, m->exact_tiles, &ax);
+        plan_axis(in->h, m->prepad, tile, m->align, m->exact_tiles, &ay);
         if (nnets == 1 || ax.n * ay.n >= 2 * nnets || tile <= 96 || !m->exact_tiles)
             break;
         tile = tile * 3 / 4;

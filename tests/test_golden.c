@@ -9,7 +9,9 @@
  *   in96x80 animevideov3-x2 0.0971/2  -x4 0.0917/2  x4fast 0.1341/4   (mean abs / max, levels)
  * waifu2x upconv_7 (valid convolutions + Deconvolution, replicated prepadding 7; reference on
  * ncnn's CPU path, fp32): in64 0.0001/1, in96x80 0.0000/1. realesrgan-x4plus (RRDB, in64 only):
- * 0.1109/3; its tiles overlap by the prepadding, as the reference's do.
+ * 0.1109/3; its tiles overlap by the prepadding, as the reference's do. waifu2x cunet (U-Net with
+ * squeeze-excitation blocks, replicated prepadding 18) and Real-CUGAN up2x (the same with
+ * reflected prepadding 18), one tile each as in the references: max 1 level.
  */
 #include "test_common.h"
 
@@ -25,6 +27,8 @@ static const golden_model models[] = {
     {"realesrgan/realesrgan-x4fast", 4, 0},
     {"waifu2x/upconv_7-scale2x", 1, 0},
     {"realesrgan/realesrgan-x4plus", 4, 1},
+    {"waifu2x/cunet-noise0-scale2x", 1, 0},
+    {"realcugan/up2x-conservative", 1, 0},
 };
 static const char *const inputs[] = {"in64", "in96x80"};
 #define MEAN_LIMIT 0.15
@@ -75,13 +79,48 @@ static void test_whole_image(void **state)
             compare(models[k].model, models[k].max_abs, inputs[i], 0, 1);
 }
 
-/* The same agreement when the image is cut into tiles much smaller than itself. */
+/* The same agreement when the image is cut into tiles much smaller than itself (nets whose
+ * tiles are exact). */
 static void test_small_tiles(void **state)
 {
     (void)state;
-    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
-        if (!models[k].in64_only)
+    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "models/%s.param", models[k].model);
+        sr_model *m;
+        sr_error e;
+        if (sr_model_load_files(shared_path(rel), NULL, &m, &e))
+            fail_msg("%s", e.msg);
+        int exact = sr_model_exact_tiles(m);
+        sr_model_free(m);
+        if (!models[k].in64_only && exact)
             compare(models[k].model, models[k].max_abs, "in96x80", 24, 2);
+    }
+}
+
+/* Nets whose output depends on the tiling (whole-tile statistics) still give the same bytes for
+ * any thread count: the tiles are laid out from --tile alone. */
+static void test_tile_dependent_nets_ignore_threads(void **state)
+{
+    (void)state;
+    const char *files[] = {"models/waifu2x/cunet-noise0-scale2x.param",
+                           "models/realcugan/up2x-conservative.param"};
+    for (int k = 0; k < 2; k++) {
+        sr_model *m;
+        sr_error e;
+        if (sr_model_load_files(shared_path(files[k]), NULL, &m, &e))
+            fail_msg("%s", e.msg);
+        assert_int_equal(sr_model_exact_tiles(m), 0);
+        sr_image in, a, b;
+        assert_int_equal(sr_image_load(shared_path("golden/in96x80.png"), SR_DEFAULT_MAX_PIXELS,
+                                       &in, &e), SR_OK);
+        sr_upscale_params p1 = {.tile = 40, .nthreads = 1}, p2 = {.tile = 40, .nthreads = 2};
+        assert_int_equal(sr_upscale_image(m, &p1, &in, &a, &e), SR_OK);
+        assert_int_equal(sr_upscale_image(m, &p2, &in, &b, &e), SR_OK);
+        assert_memory_equal(a.data, b.data, (size_t)a.w * a.h * 3);
+        sr_image_free(&in), sr_image_free(&a), sr_image_free(&b);
+        sr_model_free(m);
+    }
 }
 
 /* The embedded default is the same network as the shared file: the outputs are identical. */
@@ -113,6 +152,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_image),
         cmocka_unit_test(test_small_tiles),
+        cmocka_unit_test(test_tile_dependent_nets_ignore_threads),
         cmocka_unit_test(test_embedded_matches_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -196,9 +196,11 @@ static void test_shared_models(void **state)
         {"models/realesrgan/realesr-animevideov3-x3.param", 1, 3, NULL},
         {"models/realesrgan/realesr-animevideov3-x4.param", 1, 4, NULL},
         {"models/realesrgan/realesrgan-x4fast.param", 1, 4, NULL},
+        {"models/realesrgan/realesrgan-x4plus.param", 1, 4, NULL},
+        {"models/realesrgan/realesrgan-x4plus-anime.param", 1, 4, NULL},
         {"models/waifu2x/upconv_7-scale2x.param", 1, 2, NULL},
-        {"models/waifu2x/cunet-noise0-scale2x.param", 0, 0, "type Pooling is not supported"},
-        {"models/realcugan/up2x-conservative.param", 0, 0, "type Pooling is not supported"},
+        {"models/waifu2x/cunet-noise0-scale2x.param", 1, 2, NULL},
+        {"models/realcugan/up2x-conservative.param", 1, 2, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *path = shared_path(cases[i].file);

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/common.sh"
 mkdir in
 specs=""
-for i in $(seq 10 49); do specs="$specs img$i.png:64x64x3"; done
+for i in $(seq 10 49); do specs="$specs img$i.png:128x128x3"; done
 "$MKIMG" in $specs || fail make_images
 
 stop_after_first_output() { # SIGNAL REPORT
