@@ -120,7 +120,12 @@ int sr_model_halo(const sr_model *m);      /* tile overlap: the receptive-field 
                                             * pixels, or the prepadding for very deep nets */
 int sr_model_exact_tiles(const sr_model *m); /* 1: output independent of the tile size */
 int sr_model_alignment(const sr_model *m); /* tile origins are multiples of this */
-int sr_model_prepad(const sr_model *m);    /* reflect padding added around the image */
+int sr_model_prepad(const sr_model *m);    /* padding added around the image, as the family's
+                                            * reference program adds it */
+/* "realesrgan" (reflect 10 pixels), "waifu2x" (clamp) or "realcugan" (reflect), detected at
+ * load; set_family overrides it (before the model is shared). */
+const char *sr_model_family(const sr_model *m);
+sr_status sr_model_set_family(sr_model *m, const char *family, sr_error *err);
 double sr_model_flops(const sr_model *m, int w, int h); /* multiply-adds x2 for a w x h input */
 size_t sr_model_weight_bytes(const sr_model *m);
 

@@ -18,8 +18,9 @@ int cmd_train(int argc, char **argv);
 
 /* Loads --model NAME|PATH.param, or when name is NULL the embedded default for scale (for
  * factors without one, the x4 or x2 model, whose output is then resized). With exact, the
- * model must upscale by scale (0: any). Prints the error. */
-int cli_load_model(const char *name, int scale, int exact, sr_model **out);
+ * model must upscale by scale (0: any). family (may be NULL) overrides the detected one.
+ * Prints the error. */
+int cli_load_model(const char *name, int scale, int exact, const char *family, sr_model **out);
 /* Parses a whole positive integer in [lo, hi]; 0 on error. */
 int cli_int(const char *s, int lo, int hi, int *out);
 

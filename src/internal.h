@@ -205,6 +205,7 @@ extern const sr__conv_kernel sr__conv_kernel_avx512;
 /* ---- models (model.c) ---- */
 
 enum { SR_BORDER_REFLECT = 0, SR_BORDER_REPLICATE };
+enum { SR_FAMILY_REALESRGAN = 0, SR_FAMILY_WAIFU2X, SR_FAMILY_REALCUGAN };
 #define SR_MAX_EXACT_HALO 64 /* larger receptive fields tile like the reference programs */
 
 struct sr_model {
@@ -218,6 +219,7 @@ struct sr_model {
     int scale, halo, align, prepad;
     int shrink; /* input pixels each side that valid convolutions consume (0 for padded nets) */
     int border; /* how the prepadding is filled: SR_BORDER_REFLECT or SR_BORDER_REPLICATE */
+    int family; /* SR_FAMILY_*: whose pre-processing the model gets */
     int exact_tiles; /* tiled output equals whole-image output (the halo covers the receptive
                       * field); 0 for deep nets whose tiles only overlap by the prepadding */
     size_t weight_bytes;

@@ -53,7 +53,7 @@ int cli_int(const char *s, int lo, int hi, int *out)
     return 1;
 }
 
-int cli_load_model(const char *name, int scale, int exact, sr_model **out)
+int cli_load_model(const char *name, int scale, int exact, const char *family, sr_model **out)
 {
     sr_error err;
     sr_status s;
@@ -71,8 +71,12 @@ int cli_load_model(const char *name, int scale, int exact, sr_model **out)
         s = sr_model_load_files(chosen, NULL, out, &err);
     else
         s = sr_model_load_embedded(chosen, out, &err);
+    if (!s && family)
+        s = sr_model_set_family(*out, family, &err);
     if (s) {
         fprintf(stderr, "srgan: cannot use model: %s\n", err.msg);
+        sr_model_free(*out);
+        *out = NULL;
         return SR_EXIT_USAGE;
     }
     if (exact && scale && sr_model_scale(*out) != scale) {
@@ -98,9 +102,11 @@ static int cmd_models(int argc, char **argv)
         printf("%-26s x%-4d %6.2f MB %-13s %s%s\n", e.name, e.scale,
                (e.bin_len + e.param_len) / 1e6, e.licence, e.origin,
                !strcmp(sr_embedded_default(e.scale), e.name) ? " [default]" : "");
-    printf("\nThe x2 and x3 variants share the x4 weights (stored once) and end with a bicubic\n"
-           "downscale, as Real-ESRGAN ships them. Any ncnn model of the compact Real-ESRGAN family\n"
-           "runs from its files: srgan batch in/ out/ --model path/to/NAME.param (NAME.bin beside it).\n");
+    printf("\nsrgan-photo-* are srgan's own photo models (the defaults); the realesr-animevideov3\n"
+           "x2 and x3 variants share the x4 weights and end with a bicubic downscale, as\n"
+           "Real-ESRGAN ships them. ncnn models of Real-ESRGAN (compact and RRDB), waifu2x and\n"
+           "Real-CUGAN run from their files: srgan batch in/ out/ --model path/to/NAME.param\n"
+           "(NAME.bin beside it).\n");
     return SR_EXIT_OK;
 }
 

@@ -349,6 +349,19 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes)
     return 0;
 }
 
+/* The reference program's pre-processing: Real-ESRGAN reflects 10 pixels; waifu2x clamps and
+ * Real-CUGAN reflects exactly what their valid convolutions consume. Tiles that cannot be exact
+ * overlap by the prepadding, as in the reference programs. */
+static void set_family(sr_model *m, int family)
+{
+    m->family = family;
+    m->border = family == SR_FAMILY_WAIFU2X ? SR_BORDER_REPLICATE : SR_BORDER_REFLECT;
+    m->prepad = family == SR_FAMILY_REALESRGAN || m->shrink == 0 ? SR_REALESRGAN_PREPAD : 0;
+    m->prepad = m->prepad > m->shrink ? m->prepad : m->shrink;
+    if (!m->exact_tiles)
+        m->halo = m->prepad;
+}
+
 /* Tiling needs every blob to be (input size) x (its scale) - (a constant): checked on two trial
  * sizes (blobs without spatial extent excepted). Networks of valid convolutions (waifu2x) lose a border: the output is S w - 2 S d for a
  * whole d, the shrink, which becomes the prepadding (replicated edges, as waifu2x-ncnn-vulkan
@@ -391,15 +404,11 @@ static sr_status check_sizes(sr_model *m, sr_error *err)
                         "model: the output loses %ld x %ld pixels, not the same whole number of "
                         "input pixels on every side", dw, dh);
         m->shrink = (int)(dw / (2 * m->scale));
-        if (m->shrink > 0) { /* Real-CUGAN (files up2x-*, up3x-*, up4x-*) reflects, waifu2x clamps */
-            m->prepad = m->shrink;
-            int cugan = !strncmp(m->name, "up", 2) && m->name[2] >= '2' && m->name[2] <= '4' &&
-                        m->name[3] == 'x';
-            m->border = cugan ? SR_BORDER_REFLECT : SR_BORDER_REPLICATE;
-        }
-        /* Tiles that cannot be exact overlap by the prepadding, as in the reference programs. */
-        if (!m->exact_tiles)
-            m->halo = m->prepad;
+        /* Networks of valid convolutions are waifu2x's or, named up2x-* .. up4x-*, Real-CUGAN's. */
+        int cugan = !strncmp(m->name, "up", 2) && m->name[2] >= '2' && m->name[2] <= '4' &&
+                    m->name[3] == 'x';
+        set_family(m, m->shrink == 0 ? SR_FAMILY_REALESRGAN
+                                     : cugan ? SR_FAMILY_REALCUGAN : SR_FAMILY_WAIFU2X);
     }
     free(sh);
     return s;
@@ -537,6 +546,26 @@ sr_status sr_model_load_embedded(const char *name, sr_model **out, sr_error *err
 const char *sr_model_name(const sr_model *m) { return m->name; }
 int sr_model_scale(const sr_model *m) { return m->scale; }
 int sr_model_halo(const sr_model *m) { return m->halo; }
+
+static const char *const family_names[] = {"realesrgan", "waifu2x", "realcugan"};
+
+const char *sr_model_family(const sr_model *m)
+{
+    return family_names[m->family];
+}
+
+sr_status sr_model_set_family(sr_model *m, const char *family, sr_error *err)
+{
+    int f = -1;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(family, family_names[i]))
+            f = i;
+    if (f < 0)
+        return sr__err(err, SR_E_INVALID, "unknown model family '%s' (realesrgan, waifu2x or "
+                       "realcugan)", family);
+    set_family(m, f);
+    return SR_OK;
+}
 int sr_model_exact_tiles(const sr_model *m) { return m->exact_tiles; }
 int sr_model_alignment(const sr_model *m) { return m->align; }
 int sr_model_prepad(const sr_model *m) { return m->prepad; }
