@@ -147,8 +147,8 @@ static void test_rejects_corrupt_models(void **state)
         {"0=12 1=3", "0=12 7=2 1=3", SR_E_UNSUPPORTED,
          "line 7: layer c2 (Convolution): parameter 7 is not supported"},
         {"0=1 1=2.0", "0=1 6=1 1=2.0", SR_E_UNSUPPORTED, "align_corner"},
-        {"4=1 5=1 6=432", "4=0 5=1 6=432", SR_E_UNSUPPORTED,
-         "line 10: layer add: inputs of incompatible sizes on a 24x24 input"},
+        {"4=1 5=1 6=432", "4=0 5=1 6=432", SR_E_FORMAT,
+         "line 10: layer add: inputs of incompatible shapes"},
         {"0=4\n", "0=5\n", SR_E_FORMAT, "5 slopes for 4 channels"},
     };
     for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
