@@ -16,11 +16,17 @@ int cmd_psnr(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
-/* Loads --model NAME|PATH.param, or when name is NULL the embedded default for scale (for
- * factors without one, the x4 or x2 model, whose output is then resized). With exact, the
- * model must upscale by scale (0: any). family (may be NULL) overrides the detected one.
- * Prints the error. */
-int cli_load_model(const char *name, int scale, int exact, const char *family, sr_model **out);
+typedef struct {
+    const char *name;   /* --model: embedded NAME, PATH.param, a folder of models, or NULL */
+    const char *family; /* --family, or NULL: detected */
+    int scale;          /* --scale, 0 if not given */
+    int exact;          /* the model must upscale by scale itself (eval) */
+    int noise;          /* --noise 0..3, -1 if not given: picks a model in a folder */
+} cli_model_opts;
+
+/* Loads the model the options name; with none, the embedded default for the scale (for factors
+ * without one, the x4 or x2 model, whose output is then resized). Prints the error. */
+int cli_load_model(const cli_model_opts *o, sr_model **out);
 /* Parses a whole positive integer in [lo, hi]; 0 on error. */
 int cli_int(const char *s, int lo, int hi, int *out);
 

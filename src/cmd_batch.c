@@ -13,7 +13,7 @@ typedef struct {
     const char *pos[2];
     int npos;
     const char *model, *report, *family;
-    int scale, threads, sequential, tile, quality, force, recursive, quiet, verbose, tta;
+    int scale, threads, sequential, tile, quality, force, recursive, quiet, verbose, tta, noise;
     int format_set, shard_index, shard_count;
     sr_format format;
     uint64_t max_pixels;
@@ -23,6 +23,8 @@ static const char *const option_help =
     "  --scale N            output size factor 1-16 (default: the model's, 4 for the embedded\n"
     "                       default); factors the model lacks resize its output (bicubic)\n"
     "  --model NAME|FILE    embedded model name (see 'srgan models') or an ncnn .param file\n"
+    "  --noise N            with --model FOLDER: the model for denoise level 0-3 (waifu2x,\n"
+    "                       Real-CUGAN; default: the conservative / no-denoise one)\n"
     "  --family NAME        pre-processing of realesrgan, waifu2x or realcugan (default:\n"
     "                       detected from the model)\n"
     "  --threads N          worker threads (default: all cores, or OMP_NUM_THREADS)\n"
@@ -47,6 +49,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *args, optio
 {
     memset(o, 0, sizeof *o);
     o->quality = 95;
+    o->noise = -1;
     o->tile = SR_DEFAULT_TILE;
     o->max_pixels = SR_DEFAULT_MAX_PIXELS;
     int only_pos = 0;
@@ -73,6 +76,8 @@ static int parse(int argc, char **argv, const char *cmd, const char *args, optio
             takes = 1, ok = v != NULL, o->model = v;
         } else if (!strcmp(a, "--family")) {
             takes = 1, ok = v != NULL, o->family = v;
+        } else if (!strcmp(a, "--noise")) {
+            takes = 1, ok = cli_int(v, 0, 3, &o->noise);
         } else if (!strcmp(a, "--threads")) {
             takes = 1, ok = cli_int(v, 1, 1024, &o->threads);
         } else if (!strcmp(a, "--sequential")) {
@@ -161,7 +166,7 @@ int cmd_batch(int argc, char **argv)
     if (rc >= 0)
         return rc;
     sr_model *m;
-    if ((rc = cli_load_model(o.model, o.scale, 0, o.family, &m)))
+    if ((rc = cli_load_model(&(cli_model_opts){o.model, o.family, o.scale, 0, o.noise}, &m)))
         return rc;
     cli_progress prog;
     cli_progress_init(&prog, o.quiet, o.verbose);
@@ -229,7 +234,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
         }
     }
     sr_model *m = NULL;
-    if (use_model && (rc = cli_load_model(o.model, o.scale, 0, o.family, &m)))
+    if (use_model && (rc = cli_load_model(&(cli_model_opts){o.model, o.family, o.scale, 0, o.noise}, &m)))
         return rc;
     int scale = o.scale ? o.scale : m ? sr_model_scale(m) : 4;
     sr_image in = {0}, out = {0};

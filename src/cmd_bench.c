@@ -63,7 +63,7 @@ static int run_child(const char *model, const char *in, const char *out, int thr
         close(fd[0]);
         sr_model *m;
         run_result cr = {0};
-        if (cli_load_model(model, 0, 0, NULL, &m) == 0) {
+        if (cli_load_model(&(cli_model_opts){model, NULL, 0, 0, -1}, &m) == 0) {
             sr_batch_params p = sr_batch_default_params();
             p.in_dir = in;
             p.out_dir = out;
@@ -173,7 +173,7 @@ int cmd_bench(int argc, char **argv)
         counts[ncounts++] = ncpu;
     }
     sr_model *m;
-    int rc = cli_load_model(model, 0, 0, NULL, &m); /* validate now, before any child runs */
+    int rc = cli_load_model(&(cli_model_opts){model, NULL, 0, 0, -1}, &m); /* validate now, before any child runs */
     if (rc)
         return rc;
     char mname[128];

@@ -53,42 +53,6 @@ int cli_int(const char *s, int lo, int hi, int *out)
     return 1;
 }
 
-int cli_load_model(const char *name, int scale, int exact, const char *family, sr_model **out)
-{
-    sr_error err;
-    sr_status s;
-    const char *chosen = name;
-    if (!chosen) { /* the embedded default for this factor, or x4 / x2 to resize from */
-        int native = !scale ? 4 : scale > 4 ? 4 : scale < 2 ? 2 : scale;
-        chosen = sr_embedded_default(exact && scale ? scale : native);
-        if (!chosen) {
-            fprintf(stderr, "srgan: no embedded model for --scale %d\n", scale);
-            return SR_EXIT_USAGE;
-        }
-    }
-    size_t n = strlen(chosen);
-    if (n > 6 && strcmp(chosen + n - 6, ".param") == 0)
-        s = sr_model_load_files(chosen, NULL, out, &err);
-    else
-        s = sr_model_load_embedded(chosen, out, &err);
-    if (!s && family)
-        s = sr_model_set_family(*out, family, &err);
-    if (s) {
-        fprintf(stderr, "srgan: cannot use model: %s\n", err.msg);
-        sr_model_free(*out);
-        *out = NULL;
-        return SR_EXIT_USAGE;
-    }
-    if (exact && scale && sr_model_scale(*out) != scale) {
-        fprintf(stderr, "srgan: model %s upscales x%d, not x%d (pick a x%d model)\n",
-                sr_model_name(*out), sr_model_scale(*out), scale, scale);
-        sr_model_free(*out);
-        *out = NULL;
-        return SR_EXIT_USAGE;
-    }
-    return SR_EXIT_OK;
-}
-
 static int cmd_models(int argc, char **argv)
 {
     (void)argv;

@@ -28,6 +28,15 @@ fi
 expect 0 "$SRGAN" train $opts --steps 5000 --out part --resume part.ckpt
 cmp -s whole.bin part.bin || fail "resumed run differs from the uninterrupted one"
 
+# a folder of models named as waifu2x-ncnn-vulkan ships them: --noise picks the file
+mkdir mf && cp whole.param mf/noise1_scale2.0x_model.param && cp whole.bin mf/noise1_scale2.0x_model.bin
+expect 0 "$SRGAN" upscale photos/p2.png n1.png --model mf --noise 1
+has "noise1_scale2.0x_model)"
+expect 2 "$SRGAN" upscale photos/p2.png n2.png --model mf --noise 2
+has "mf: no model for x2, x3 or x4 and --noise"
+expect 2 "$SRGAN" upscale photos/p2.png n2.png --noise 2
+has "--noise picks a model from a folder"
+
 expect 2 "$SRGAN" train --data photos --out x
 has "--data, --scale and --out are required"
 expect 2 "$SRGAN" train $opts --out y --arch 8y1
