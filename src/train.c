@@ -64,25 +64,40 @@ static sr_status alloc_state(state *st, sr_error *err)
     return SR_OK;
 }
 
+/* Reads a checkpoint: header, the layout it describes, and a size that matches it. *buf holds
+ * the whole file (theta, m, v, ema follow the header), to be freed by the caller. */
+static sr_status read_ckpt(const char *path, uint8_t **buf, ckpt_header *h, sr__tnet *net,
+                           sr_error *err)
+{
+    size_t len;
+    sr_status s = sr__read_file(path, (size_t)1 << 31, buf, &len, err);
+    if (s)
+        return s;
+    if (len < sizeof *h || memcmp(*buf, CKPT_MAGIC, 8)) {
+        s = sr__err(err, SR_E_FORMAT, "%s: not an srgan checkpoint", path);
+    } else {
+        memcpy(h, *buf, sizeof *h);
+        s = sr__tnet_layout(h->scale, h->channels, h->blocks, net, err);
+        if (!s && (h->nparam != net->nparam || h->step < 0 ||
+                   len != sizeof *h + 4 * net->nparam * sizeof(float)))
+            s = sr__err(err, SR_E_FORMAT, "%s: truncated or inconsistent checkpoint", path);
+    }
+    if (s) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return s;
+}
+
 static sr_status load_ckpt(state *st, const char *path, sr_error *err)
 {
     uint8_t *buf;
-    size_t len;
     ckpt_header h;
-    sr_status s = sr__read_file(path, (size_t)1 << 31, &buf, &len, err);
+    sr_status s = read_ckpt(path, &buf, &h, &st->net, err);
     if (s)
         return s;
-    if (len < sizeof h || memcmp(buf, CKPT_MAGIC, 8)) {
-        free(buf);
-        return sr__err(err, SR_E_FORMAT, "%s: not an srgan checkpoint", path);
-    }
-    memcpy(&h, buf, sizeof h);
-    s = sr__tnet_layout(h.scale, h.channels, h.blocks, &st->net, err);
-    if (!s && (h.nparam != st->net.nparam ||
-               len != sizeof h + 4 * st->net.nparam * sizeof(float) || h.step < 0))
-        s = sr__err(err, SR_E_FORMAT, "%s: truncated or inconsistent checkpoint", path);
-    if (!s && (h.scale != st->p->scale || h.channels != st->p->channels ||
-               h.blocks != st->p->blocks || h.loss != st->p->loss))
+    if (h.scale != st->p->scale || h.channels != st->p->channels ||
+        h.blocks != st->p->blocks || h.loss != st->p->loss)
         s = sr__err(err, SR_E_INVALID,
                     "%s: checkpoint is x%d, %d channels, %d blocks, loss %d; the options say x%d, "
                     "%d, %d, %d",
@@ -104,21 +119,12 @@ static sr_status load_ckpt(state *st, const char *path, sr_error *err)
 static sr_status warm_start(state *st, const char *path, sr_error *err)
 {
     uint8_t *buf;
-    size_t len;
     ckpt_header h;
     sr__tnet other;
-    sr_status s = sr__read_file(path, (size_t)1 << 31, &buf, &len, err);
+    sr_status s = read_ckpt(path, &buf, &h, &other, err);
     if (s)
         return s;
-    if (len < sizeof h || memcmp(buf, CKPT_MAGIC, 8)) {
-        free(buf);
-        return sr__err(err, SR_E_FORMAT, "%s: not an srgan checkpoint", path);
-    }
-    memcpy(&h, buf, sizeof h);
-    s = sr__tnet_layout(h.scale, h.channels, h.blocks, &other, err);
-    if (!s && len != sizeof h + 4 * other.nparam * sizeof(float))
-        s = sr__err(err, SR_E_FORMAT, "%s: truncated or inconsistent checkpoint", path);
-    if (!s && (h.channels != st->net.channels || h.blocks != st->net.blocks))
+    if (h.channels != st->net.channels || h.blocks != st->net.blocks)
         s = sr__err(err, SR_E_INVALID, "%s: a %dx%d network cannot start a %dx%d one", path,
                     h.channels, h.blocks, st->net.channels, st->net.blocks);
     if (!s) {

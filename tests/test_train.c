@@ -337,6 +337,27 @@ static void test_training_is_reproducible_and_resumes_exactly(void **state)
     p4.channels = 16;
     assert_int_equal(sr_train_run(&p4, &err), SR_E_INVALID);
     assert_non_null(strstr(err.msg, "checkpoint is x2, 8 channels, 1 blocks"));
+    /* --init: an x3 run starts from the x2 body; its first step differs from a fresh x3 start */
+    char d[4200], e[4200], pd[4300], pe[4300];
+    snprintf(d, sizeof d, "%s/x3init", dir);
+    snprintf(e, sizeof e, "%s/x3fresh", dir);
+    watch w5 = {0}, w6 = {0};
+    sr_train_params p5 = tiny(d, &w5), p6 = tiny(e, &w6);
+    p5.scale = p6.scale = 3;
+    p5.steps = p6.steps = 1;
+    p5.init = ck;
+    assert_int_equal(sr_train_run(&p5, &err), SR_OK);
+    assert_int_equal(sr_train_run(&p6, &err), SR_OK);
+    snprintf(pd, sizeof pd, "%s.bin", d);
+    snprintf(pe, sizeof pe, "%s.bin", e);
+    size_t nd, ne;
+    uint8_t *bd = slurp(pd, &nd), *be = slurp(pe, &ne);
+    assert_int_equal(nd, ne);
+    assert_true(memcmp(bd, be, nd) != 0);
+    free(bd), free(be);
+    p5.channels = 16;
+    assert_int_equal(sr_train_run(&p5, &err), SR_E_INVALID);
+    assert_non_null(strstr(err.msg, "a 8x1 network cannot start a 16x1 one"));
 }
 
 int main(void)
