@@ -79,7 +79,7 @@ int cmd_train(int argc, char **argv)
     sr_train_params p = sr_train_default_params();
     p.scale = 0;
     double minutes = 5;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int ok = 1;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -134,7 +134,6 @@ int cmd_train(int argc, char **argv)
             fprintf(stderr, "srgan train: bad or missing value for %s\n%s", a, usage_text);
             return SR_EXIT_USAGE;
         }
-        i++;
     }
     if (!p.data_dir || !p.out || !p.scale) {
         fprintf(stderr, "srgan train: --data, --scale and --out are required\n%s", usage_text);

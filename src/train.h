@@ -86,6 +86,17 @@ void sr__tdata_extract(const sr__tdata *d, const sr__tcrop *c, int patch, float 
 void sr__t_conv_wgrad(const float *a, int cin, int w, int h, const float *g, int cout, float *dw,
                       float *db, float *col);
 size_t sr__t_wgrad_scratch(int cin, int w, int h); /* floats of col */
+/* dw[r][q] += sum_p g[r][p] col[q][p]: g is rows x n, col is cols rows of stride cs. */
+typedef void (*sr__t_dot_fn)(const float *g, int rows, size_t n, const float *col, int cols,
+                             size_t cs, float *dw);
+void sr__t_dot_generic(const float *g, int rows, size_t n, const float *col, int cols, size_t cs,
+                       float *dw);
+#ifdef SR_HAVE_X86_KERNELS
+void sr__t_dot_avx512(const float *g, int rows, size_t n, const float *col, int cols, size_t cs,
+                      float *dw);
+void sr__t_dot_avx2(const float *g, int rows, size_t n, const float *col, int cols, size_t cs,
+                    float *dw);
+#endif
 void sr__t_prelu(const float *z, const float *slope, int c, size_t hw, float *a);
 /* gz = d/dz and gslope += d/dslope, given ga = d/da. */
 void sr__t_prelu_back(const float *z, const float *slope, const float *ga, int c, size_t hw,

@@ -6,64 +6,25 @@
 
 #include <string.h>
 
-typedef float v16 __attribute__((vector_size(64)));
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define SR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SR_CLONES
-#endif
-
 size_t sr__t_wgrad_scratch(int cin, int w, int h)
 {
     return (size_t)9 * cin * (((size_t)w * h + 15) / 16 * 16);
 }
 
-/* dw[r][q] += sum_p g[r][p] col[q][p] for RC rows of g and RQ rows of col: RC x RQ vector
- * accumulators; lanes and the scalar tail are summed in a fixed order. */
-static inline __attribute__((always_inline)) void dot_block(const float *g, size_t gs,
-                                                            const float *col, size_t cs,
-                                                            size_t n, int RC, int RQ, float *dw,
-                                                            size_t ldw)
-{
-    v16 acc[4][6] = {{{0}}};
-    size_t nv = n / 16 * 16;
-    for (size_t p = 0; p < nv; p += 16) {
-        v16 gv[4], cv[6];
-        for (int r = 0; r < RC; r++)
-            memcpy(&gv[r], g + r * gs + p, sizeof(v16));
-        for (int q = 0; q < RQ; q++)
-            memcpy(&cv[q], col + q * cs + p, sizeof(v16));
-        for (int r = 0; r < RC; r++)
-            for (int q = 0; q < RQ; q++)
-                acc[r][q] += gv[r] * cv[q];
-    }
-    for (int r = 0; r < RC; r++)
-        for (int q = 0; q < RQ; q++) {
-            float s = 0;
-            for (int k = 0; k < 16; k++)
-                s += acc[r][q][k];
-            for (size_t p = nv; p < n; p++)
-                s += g[r * gs + p] * col[q * cs + p];
-            dw[r * ldw + q] += s;
-        }
-}
+#define SR_TK_NAME sr__t_dot_generic
+#include "train_kernel.inc"
 
-SR_CLONES
-static void dot_all(const float *g, int rows, size_t n, const float *col, int cols, size_t cs,
-                    float *dw)
+/* The instruction set the convolution kernels use (cpuid, or SR_KERNEL). */
+static sr__t_dot_fn pick_dot(void)
 {
-    int r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        int q = 0;
-        for (; q + 6 <= cols; q += 6)
-            dot_block(g + r * n, n, col + q * cs, cs, n, 4, 6, dw + (size_t)r * cols + q, cols);
-        for (; q < cols; q++)
-            dot_block(g + r * n, n, col + q * cs, cs, n, 4, 1, dw + (size_t)r * cols + q, cols);
-    }
-    for (; r < rows; r++)
-        for (int q = 0; q < cols; q++)
-            dot_block(g + r * n, n, col + q * cs, cs, n, 1, 1, dw + (size_t)r * cols + q, cols);
+#ifdef SR_HAVE_X86_KERNELS
+    const char *k = sr__conv_kernel_select()->name;
+    if (!strcmp(k, "avx512"))
+        return sr__t_dot_avx512;
+    if (!strcmp(k, "avx2"))
+        return sr__t_dot_avx2;
+#endif
+    return sr__t_dot_generic;
 }
 
 void sr__t_conv_wgrad(const float *a, int cin, int w, int h, const float *g, int cout, float *dw,
@@ -92,7 +53,7 @@ void sr__t_conv_wgrad(const float *a, int cin, int w, int h, const float *g, int
             }
             memset(dst + n, 0, (cs - n) * sizeof(float));
         }
-    dot_all(g, cout, n, col, cin * 9, cs, dw);
+    pick_dot()(g, cout, n, col, cin * 9, cs, dw);
     for (int co = 0; co < cout; co++) {
         float s = 0;
         for (size_t p = 0; p < n; p++)
