@@ -8,6 +8,7 @@
 # whole-process runs (PyTorch: the forward pass alone, best of two after a warm-up, so the
 # comparison favours it). Prints seconds per image and the ratio to srgan.
 # Needs a release build in build/ and ../shared (models; peers/setup.sh is run if needed).
+# MODELS="cunet-x2 x4fast" limits the run to those rows (x4plus alone takes ~7 minutes).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=${SR_SHARED:-$ROOT/../shared}
@@ -43,6 +44,7 @@ python3 -c "import torch, skimage" 2>/dev/null && have_torch=1
 
 printf '%-16s %3s %9s  %-28s %9s %7s\n' model thr srgan_s other other_s ratio
 while IFS='|' read -r name file peer pmodel scale noise in; do
+    [ -z "${MODELS:-}" ] || [[ " $MODELS " == *" $name "* ]] || continue
     for t in $threads; do
         cores=0-$((t - 1))
         s=$(best2 taskset -c "$cores" "$SRGAN" upscale "$in" "$out/s.png" \
