@@ -39,8 +39,9 @@ upconv_7-x2|waifu2x/upconv_7-scale2x|waifu2x-cpu|upconv_7|2|-1|$IN256
 cunet-x2|waifu2x/cunet-noise0-scale2x|waifu2x-cpu|cunet|2|0|$IN256
 cugan-up2x|realcugan/up2x-conservative|realcugan-cpu|se|2|-1|$IN256
 x4plus|realesrgan/realesrgan-x4plus|realesrgan|realesrgan-x4plus|4|-1|$IN128"
+PYTHON=${PYTHON:-/usr/bin/python3}
 have_torch=0
-python3 -c "import torch, skimage" 2>/dev/null && have_torch=1
+"$PYTHON" -c "import torch, skimage" 2>/dev/null && have_torch=1
 
 printf '%-16s %3s %9s  %-28s %9s %7s\n' model thr srgan_s other other_s ratio
 while IFS='|' read -r name file peer pmodel scale noise in; do
@@ -54,7 +55,7 @@ while IFS='|' read -r name file peer pmodel scale noise in; do
         printf '%-16s %3s %9.2f  %-28s %9.2f %6.2fx\n' "$name" "$t" "$s" "$peer" "$p" \
             "$(awk "BEGIN{print $p / $s}")"
         if [ $have_torch = 1 ] && [[ $name == animevideov3-x4 || $name == x4fast ]]; then
-            py=$(taskset -c "$cores" python3 "$ROOT/bench/torch_srvgg.py" \
+            py=$(taskset -c "$cores" "$PYTHON" "$ROOT/bench/torch_srvgg.py" \
                  "$SHARED/models/$file.param" "$in" "$t" 2)
             printf '%-16s %3s %9.2f  %-28s %9.2f %6.2fx\n' "$name" "$t" "$s" \
                 "pytorch (forward only)" "$py" "$(awk "BEGIN{print $py / $s}")"
