@@ -132,7 +132,7 @@ int main(int argc, char **argv)
                 for (int r = 0; r < reps; r++) {
 #pragma omp barrier
                     double t0 = sr__now();
-                    sr__conv_forward(&c, in, n, n, out, n, n, ws);
+                    sr__conv_forward(&c, in, n, n, out, n, n, ws, 1);
 #pragma omp barrier
                     double t = sr__now() - t0;
 #pragma omp master

@@ -17,6 +17,7 @@ static const char usage_text[] =
     "  --patch PX            low-resolution crop side (default 40)\n"
     "  --lr X                peak learning rate (default 1e-3; warm-up, cosine decay)\n"
     "  --loss l1|charbonnier|l2   pixel loss (default l1)\n"
+    "  --sampling area|photo  crops uniform over all pixels, or a photo first (default area)\n"
     "  --val DIR             photos to validate on (TRAINING.md's crops), every --val-every\n"
     "  --val-every N         steps between validations (default 1000)\n"
     "  --checkpoint-minutes M  time between checkpoints (default 5)\n"
@@ -123,6 +124,9 @@ int cmd_train(int argc, char **argv)
             char *end;
             minutes = strtod(v, &end);
             ok = *end == 0 && minutes > 0;
+        } else if (!strcmp(a, "--sampling")) {
+            p.sampling = !strcmp(v, "area") ? 0 : !strcmp(v, "photo") ? 1 : -1;
+            ok = p.sampling >= 0;
         } else if (!strcmp(a, "--loss")) {
             p.loss = !strcmp(v, "l1") ? 0 : !strcmp(v, "charbonnier") ? 1 : !strcmp(v, "l2") ? 2 : -1;
             ok = p.loss >= 0;

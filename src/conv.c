@@ -74,9 +74,35 @@ static void pad_geometry(const sr__conv *c, int ow, int oh, int *rs, int *ph)
     *ph = (oh - 1) * c->sh + eh;
 }
 
+/* A convolution whose kernel is as big as its stride (the U-Nets' 2x2 stride-2 downsampling)
+ * is a 1x1 convolution of the input cut into kh x kw phases (space-to-depth): cin kh kw planes,
+ * plane (ci, ky, kx) holding the input pixels at (oy sh + ky, ox sw + kx). The packed weights
+ * are already in that order, so the fast 1x1 kernel runs it. */
+static int is_s2d(const sr__conv *c)
+{
+    return c->kern && (c->sw > 1 || c->sh > 1) && c->kw == c->sw && c->kh == c->sh &&
+           c->dw == 1 && c->dh == 1;
+}
+
+/* The 1x1 convolution that computes c from its space-to-depth input (c as a 1x1 when c is a
+ * deconvolution packed by sr__deconv_pack). */
+static sr__conv pointwise_view(const sr__conv *c, int cin, int cout)
+{
+    sr__conv v = *c;
+    v.cin = cin, v.cout = cout;
+    v.kw = v.kh = v.dw = v.dh = v.sw = v.sh = 1;
+    v.pl = v.pr = v.pt = v.pb = v.opr = v.opb = 0;
+    return v;
+}
+
 size_t sr__conv_workspace(const sr__conv *c, int ow, int oh)
 {
     int rs, ph;
+    if (is_s2d(c)) {
+        sr__conv v = pointwise_view(c, c->cin * c->kh * c->kw, c->cout);
+        pad_geometry(&v, ow, oh, &rs, &ph);
+        return (size_t)v.cin * ph * rs;
+    }
     pad_geometry(c, ow, oh, &rs, &ph);
     return (size_t)c->cin * ph * rs;
 }
@@ -98,9 +124,10 @@ static void apply_act(const sr__conv *c, int co, float *v, size_t n)
 
 /* Strided convolution straight from the padded copy; same summation order as the kernels. */
 static void conv_strided(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow,
-                         int oh)
+                         int oh, int nt)
 {
     size_t taps = (size_t)c->cin * c->kh * c->kw;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
     for (int co = 0; co < c->cout; co++) {
         const float *w0 = c->weight + (size_t)co * taps;
         float *o = out + (size_t)co * oh * ow;
@@ -121,15 +148,65 @@ static void conv_strided(const sr__conv *c, const float *pad, int rs, int ph, fl
     }
 }
 
-void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
-                      float *ws)
+/* Rows per work item when several threads share one convolution: a few items per thread, so a
+ * thread slowed by a neighbour on the machine does not hold the others up. */
+static int row_band(int oh, int nt)
 {
+    int b = oh / (4 * nt);
+    return b > 1 ? b : 1;
+}
+
+/* The fast kernel over all output rows, in bands shared by nt threads. */
+static void run_rows(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow,
+                     int oh, int nt)
+{
+    int band = row_band(oh, nt), nband = (oh + band - 1) / band;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+    for (int i = 0; i < nband; i++)
+        c->kern->run(c, pad, rs, ph, out, ow, oh, i * band,
+                     (i + 1) * band < oh ? (i + 1) * band : oh);
+}
+
+static void conv_s2d(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
+                     float *ws, int nt)
+{
+    sr__conv v = pointwise_view(c, c->cin * c->kh * c->kw, c->cout);
+    int rs, ph;
+    pad_geometry(&v, ow, oh, &rs, &ph);
+#pragma omp parallel for num_threads(nt) if (nt > 1)
+    for (int p = 0; p < v.cin; p++) {
+        int ci = p / (c->kh * c->kw), ky = p / c->kw % c->kh, kx = p % c->kw;
+        const float *src = in + (size_t)ci * h * w;
+        for (int oy = 0; oy < ph; oy++) {
+            float *row = ws + ((size_t)p * ph + oy) * rs;
+            int y = oy * c->sh + ky - c->pt;
+            for (int ox = 0; ox < rs; ox++) {
+                int x = ox * c->sw + kx - c->pl;
+                row[ox] = ox < ow && y >= 0 && y < h && x >= 0 && x < w
+                              ? src[(size_t)y * w + x] : 0.f;
+            }
+        }
+    }
+    run_rows(&v, ws, rs, ph, out, ow, oh, nt);
+    if (c->act == SR_ACT_SIGMOID)
+        for (int co = 0; co < c->cout; co++)
+            apply_act(c, co, out + (size_t)co * oh * ow, (size_t)oh * ow);
+}
+
+void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
+                      float *ws, int nt)
+{
+    if (is_s2d(c)) {
+        conv_s2d(c, in, w, h, out, ow, oh, ws, nt);
+        return;
+    }
     int rs, ph;
     pad_geometry(c, ow, oh, &rs, &ph);
     /* Zero-padded copy: borders are real zeros, so edge pixels run the same code as the rest.
      * Only the border is cleared: on large tiles a full memset costs as much as the copy. */
     int cw = w < rs - c->pl ? w : rs - c->pl;
     int chh = h < ph - c->pt ? h : ph - c->pt;
+#pragma omp parallel for num_threads(nt) if (nt > 1 && c->cin >= nt)
     for (int ci = 0; ci < c->cin; ci++) {
         float *plane = ws + (size_t)ci * ph * rs;
         memset(plane, 0, (size_t)c->pt * rs * sizeof(float));
@@ -143,19 +220,107 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
                (size_t)(ph - chh - c->pt) * rs * sizeof(float));
     }
     if (c->sw == 1 && c->sh == 1 && c->kern) {
-        c->kern->run(c, ws, rs, ph, out, ow, oh);
+        run_rows(c, ws, rs, ph, out, ow, oh, nt);
         if (c->act == SR_ACT_SIGMOID)
             for (int co = 0; co < c->cout; co++)
                 apply_act(c, co, out + (size_t)co * oh * ow, (size_t)oh * ow);
     } else {
-        conv_strided(c, ws, rs, ph, out, ow, oh);
+        conv_strided(c, ws, rs, ph, out, ow, oh, nt);
+    }
+}
+
+/* A transposed convolution whose kernel is as big as its stride, unpadded (the U-Nets' 2x2
+ * stride-2 upsampling), gives every input pixel its own kh x kw block of output: a 1x1
+ * convolution to cout kh kw channels, then depth-to-space. */
+static int is_d2s(const sr__conv *c)
+{
+    return c->kw == c->sw && c->kh == c->sh && c->dw == 1 && c->dh == 1 && !c->pl && !c->pr &&
+           !c->pt && !c->pb && !c->opr && !c->opb;
+}
+
+sr_status sr__deconv_pack(sr__conv *c, sr_error *err)
+{
+    if (!is_d2s(c))
+        return SR_OK;
+    int taps = c->kh * c->kw, n = c->cout * taps;
+    sr__conv v = pointwise_view(c, c->cin, n);
+    v.weight = malloc((size_t)n * c->cin * sizeof(float));
+    v.bias = malloc((size_t)n * sizeof(float));
+    v.slope = c->slope ? malloc((size_t)n * sizeof(float)) : NULL;
+    v.packed = NULL;
+    sr_status s = !v.weight || !v.bias || (c->slope && !v.slope)
+                      ? sr__err(err, SR_E_NOMEM, "deconvolution: out of memory packing weights")
+                      : SR_OK;
+    /* output channel (co, t) of the 1x1 = tap t of channel co; the file is cout x cin x taps */
+    for (int co = 0; !s && co < c->cout; co++)
+        for (int t = 0; t < taps; t++) {
+            for (int ci = 0; ci < c->cin; ci++)
+                v.weight[((size_t)co * taps + t) * c->cin + ci] =
+                    c->weight[((size_t)co * c->cin + ci) * taps + t];
+            v.bias[co * taps + t] = c->bias[co];
+            if (v.slope)
+                v.slope[co * taps + t] = c->slope[co];
+        }
+    if (!s)
+        s = sr__conv_pack(&v, err);
+    if (!s) {
+        free(c->packed);
+        c->packed = v.packed, c->kern = v.kern;
+    }
+    free(v.weight), free(v.bias), free(v.slope);
+    return s;
+}
+
+size_t sr__deconv_workspace(const sr__conv *c, int w, int h)
+{
+    if (!c->kern)
+        return 0;
+    sr__conv v = pointwise_view(c, c->cin, c->cout * c->kh * c->kw);
+    int rs, ph;
+    pad_geometry(&v, w, h, &rs, &ph);
+    return (size_t)v.cin * ph * rs + (size_t)v.cout * w * h;
+}
+
+static void deconv_d2s(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                       int oh, float *ws, int nt)
+{
+    int kw = c->kw, kh = c->kh;
+    sr__conv v = pointwise_view(c, c->cin, c->cout * kh * kw);
+    int rs, ph;
+    pad_geometry(&v, w, h, &rs, &ph);
+    float *pad = ws, *mid = ws + (size_t)v.cin * ph * rs;
+#pragma omp parallel for num_threads(nt) if (nt > 1)
+    for (int ci = 0; ci < v.cin; ci++)
+        for (int y = 0; y < h; y++) {
+            float *row = pad + ((size_t)ci * ph + y) * rs;
+            memcpy(row, in + ((size_t)ci * h + y) * w, (size_t)w * sizeof(float));
+            memset(row + w, 0, (size_t)(rs - w) * sizeof(float));
+        }
+    run_rows(&v, pad, rs, ph, mid, w, h, nt);
+#pragma omp parallel for num_threads(nt) if (nt > 1)
+    for (int co = 0; co < c->cout; co++) {
+        for (int t = 0; t < kh * kw; t++) {
+            const float *src = mid + ((size_t)co * kh * kw + t) * w * h;
+            for (int y = 0; y < h; y++) {
+                float *d = out + ((size_t)co * oh + y * kh + t / kw) * ow + t % kw;
+                for (int x = 0; x < w; x++)
+                    d[x * kw] = src[(size_t)y * w + x];
+            }
+        }
+        if (c->act == SR_ACT_SIGMOID)
+            apply_act(c, co, out + (size_t)co * oh * ow, (size_t)oh * ow);
     }
 }
 
 void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
-                        int oh)
+                        int oh, float *ws, int nt)
 {
+    if (c->kern) {
+        deconv_d2s(c, in, w, h, out, ow, oh, ws, nt);
+        return;
+    }
     size_t taps = (size_t)c->kh * c->kw, opl = (size_t)ow * oh;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
     for (int co = 0; co < c->cout; co++) {
         float *o = out + co * opl;
         for (size_t i = 0; i < opl; i++)

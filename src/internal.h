@@ -124,6 +124,13 @@ typedef struct sr__layer {
     sr__conv conv;     /* SR_L_CONV and SR_L_DECONV */
 } sr__layer;
 
+/* What a layer's forward pass gets beside its blobs: the runner's workspace, and how many
+ * threads may share the layer's work (more than 1 only when one tile has the whole machine). */
+typedef struct {
+    float *ws;
+    int threads;
+} sr__run;
+
 /* Per-type behaviour: the table that adding a layer type extends. */
 typedef struct {
     const char *name;
@@ -135,7 +142,7 @@ typedef struct {
     /* Workspace floats needed for these input shapes. */
     size_t (*workspace)(const sr__layer *l, const sr__shape *in, const sr__shape *out);
     void (*forward)(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                    float *const *out, const sr__shape *outs, float *ws);
+                    float *const *out, const sr__shape *outs, const sr__run *rc);
     const int *keys; /* the parameter ids this implementation understands, -1 terminated */
 } sr__layer_ops;
 
@@ -146,7 +153,7 @@ const sr__layer_ops *sr__layer_find(const char *type);
     sr_status sr__##name##_load(sr__layer *l, const sr__player *pl, const sr__shape *in,          \
                                 const uint8_t **bin, size_t *left, sr_error *err);                \
     void sr__##name##_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,   \
-                              float *const *out, const sr__shape *outs, float *ws)
+                              float *const *out, const sr__shape *outs, const sr__run *rc)
 SR__LAYER_FNS(pooling);
 SR__LAYER_FNS(innerproduct);
 SR__LAYER_FNS(scale);
@@ -178,12 +185,17 @@ sr_status sr__image_orient(sr_image *img, int orientation, sr_error *err);
 
 sr_status sr__conv_pack(sr__conv *c, sr_error *err);
 size_t sr__conv_workspace(const sr__conv *c, int ow, int oh);
+/* threads: how many may split this call's rows or channels (1 inside a parallel tile loop);
+ * the bits of the result do not depend on it. */
 void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
-                      float *ws);
+                      float *ws, int threads);
 /* Transposed convolution (ncnn Deconvolution): every output pixel gathers its taps in the same
  * order wherever it lies, so tiles agree with the whole image. */
 void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
-                        int oh);
+                        int oh, float *ws, int threads);
+/* Packs a deconvolution whose kernel equals its stride for the fast path (others: no-op). */
+sr_status sr__deconv_pack(sr__conv *c, sr_error *err);
+size_t sr__deconv_workspace(const sr__conv *c, int w, int h); /* w, h: its input */
 /* Plain reference convolution, for tests and for shapes the fast kernels do not take. */
 void sr__conv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                         int oh);
@@ -193,7 +205,9 @@ struct sr__conv_kernel {
     const char *name;
     int cob; /* output channels per block */
     int xb;  /* output pixels per block along a row */
-    void (*run)(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow, int oh);
+    /* output rows [y0, y1) of an ow x oh output */
+    void (*run)(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow, int oh,
+                int y0, int y1);
 };
 const sr__conv_kernel *sr__conv_kernel_select(void);
 extern const sr__conv_kernel sr__conv_kernel_generic;
@@ -231,10 +245,10 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes);
 
 /* ---- runner (net.c) ---- */
 
-/* Runs the network on in (3 x h x w planar, values in [0,1]); *out points into the runner and
- * stays valid until the next call. */
-sr_status sr__net_forward(sr_net *n, int w, int h, const float **out, sr__shape *oshape,
-                          sr_error *err);
+/* Runs the network on in (3 x h x w planar, values in [0,1]) with `threads` sharing each
+ * layer; *out points into the runner and stays valid until the next call. */
+sr_status sr__net_forward(sr_net *n, int w, int h, int threads, const float **out,
+                          sr__shape *oshape, sr_error *err);
 float *sr__net_input(sr_net *n); /* where the caller writes the 3 x h x w input */
 /* A buffer of at least `floats` owned by the runner (for averaging outputs); NULL if no memory. */
 float *sr__net_acc(sr_net *n, size_t floats);

@@ -62,9 +62,9 @@ static int input_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 }
 
 static void nop_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                        float *const *out, const sr__shape *outs, float *ws)
+                        float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)l, (void)in, (void)ins, (void)out, (void)outs, (void)ws;
+    (void)l, (void)in, (void)ins, (void)out, (void)outs, (void)rc;
 }
 
 /* ---- Split: outputs alias the input (the runner maps them to one buffer) ---- */
@@ -203,10 +203,16 @@ static int deconv_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 }
 
 static void deconv_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                           float *const *out, const sr__shape *outs, float *ws)
+                           float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)ws;
-    sr__deconv_forward(&l->conv, in[0], ins[0].w, ins[0].h, out[0], outs[0].w, outs[0].h);
+    sr__deconv_forward(&l->conv, in[0], ins[0].w, ins[0].h, out[0], outs[0].w, outs[0].h,
+                       rc->ws, rc->threads);
+}
+
+static size_t deconv_workspace(const sr__layer *l, const sr__shape *in, const sr__shape *out)
+{
+    (void)out;
+    return sr__deconv_workspace(&l->conv, in[0].w, in[0].h);
 }
 
 static int conv_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
@@ -229,9 +235,10 @@ static size_t conv_workspace(const sr__layer *l, const sr__shape *in, const sr__
 }
 
 static void conv_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                         float *const *out, const sr__shape *outs, float *ws)
+                         float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    sr__conv_forward(&l->conv, in[0], ins[0].w, ins[0].h, out[0], outs[0].w, outs[0].h, ws);
+    sr__conv_forward(&l->conv, in[0], ins[0].w, ins[0].h, out[0], outs[0].w, outs[0].h, rc->ws,
+                     rc->threads);
 }
 
 /* ---- PReLU and ReLU ---- */
@@ -257,9 +264,9 @@ static sr_status prelu_load(sr__layer *l, const sr__player *pl, const sr__shape 
 }
 
 static void prelu_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                          float *const *out, const sr__shape *outs, float *ws)
+                          float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs, (void)ws;
+    (void)outs, (void)rc;
     size_t n = plane(&ins[0]);
     for (int c = 0; c < ins[0].c; c++) {
         const float *x = in[0] + c * n;
@@ -282,9 +289,9 @@ static sr_status relu_load(sr__layer *l, const sr__player *pl, const sr__shape *
 }
 
 static void relu_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                         float *const *out, const sr__shape *outs, float *ws)
+                         float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs, (void)ws;
+    (void)outs, (void)rc;
     size_t n = numel(&ins[0]);
     float a = l->fparam[0];
     for (size_t i = 0; i < n; i++)
@@ -320,9 +327,9 @@ static int pixelshuffle_shape(const sr__layer *l, const sr__shape *in, sr__shape
 }
 
 static void pixelshuffle_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                                 float *const *out, const sr__shape *outs, float *ws)
+                                 float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)ws;
+    (void)rc;
     int r = l->iparam[0], mode = l->iparam[1];
     int oc = outs[0].c, w = ins[0].w, h = ins[0].h, ow = outs[0].w;
     for (int c = 0; c < oc; c++)
@@ -399,7 +406,7 @@ static size_t interp_workspace(const sr__layer *l, const sr__shape *in, const sr
 }
 
 static void interp_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                           float *const *out, const sr__shape *outs, float *ws)
+                           float *const *out, const sr__shape *outs, const sr__run *rc)
 {
     int type = l->iparam[0];
     int w = ins[0].w, h = ins[0].h, ow = outs[0].w, oh = outs[0].h;
@@ -415,7 +422,7 @@ static void interp_forward(const sr__layer *l, const float *const *in, const sr_
             }
             continue;
         }
-        float *rows = ws, *wx = ws + 4 * (size_t)ow;
+        float *rows = rc->ws, *wx = rc->ws + 4 * (size_t)ow;
         int *ix = (int *)(wx + 4 * (size_t)ow);
         for (int x = 0; x < ow; x++)
             sr__interp_taps(type, x, w, ow, ix + x * nt, wx + x * nt);
@@ -501,9 +508,9 @@ static int binaryop_shape(const sr__layer *l, const sr__shape *in, sr__shape *ou
 }
 
 static void binaryop_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                             float *const *out, const sr__shape *outs, float *ws)
+                             float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)ws;
+    (void)rc;
     int op = l->iparam[0];
     size_t n = plane(&outs[0]);
     for (int c = 0; c < outs[0].c; c++) {
@@ -564,9 +571,9 @@ static int equal_inputs_shape(const sr__layer *l, const sr__shape *in, sr__shape
 }
 
 static void eltwise_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                            float *const *out, const sr__shape *outs, float *ws)
+                            float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)ins, (void)ws;
+    (void)ins, (void)rc;
     size_t n = numel(&outs[0]);
     int op = l->iparam[0];
     for (size_t i = 0; i < n; i++) {
@@ -607,9 +614,9 @@ static int concat_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 }
 
 static void concat_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                           float *const *out, const sr__shape *outs, float *ws)
+                           float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs, (void)ws;
+    (void)outs, (void)rc;
     float *y = out[0];
     for (int k = 0; k < l->n_in; k++) {
         memcpy(y, in[k], numel(&ins[k]) * sizeof(float));
@@ -624,7 +631,7 @@ static const sr__layer_ops table[SR_L_COUNT] = {
     [SR_L_SPLIT] = {"Split", split_load, same_shape, no_workspace, nop_forward, KEYS(-1)},
     [SR_L_CONV] = {"Convolution", conv_load, conv_shape, conv_workspace, conv_forward,
                    KEYS(0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19)},
-    [SR_L_DECONV] = {"Deconvolution", deconv_load, deconv_shape, no_workspace, deconv_forward,
+    [SR_L_DECONV] = {"Deconvolution", deconv_load, deconv_shape, deconv_workspace, deconv_forward,
                      KEYS(0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21)},
     [SR_L_POOLING] = {"Pooling", sr__pooling_load, sr__pooling_shape, no_workspace,
                       sr__pooling_forward, KEYS(0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15)},

@@ -34,9 +34,9 @@ int sr__pooling_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 }
 
 void sr__pooling_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                         float *const *out, const sr__shape *outs, float *ws)
+                         float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs, (void)ws;
+    (void)outs, (void)rc;
     size_t n = (size_t)ins[0].w * ins[0].h;
     for (int c = 0; c < ins[0].c; c++) {
         const float *x = in[0] + c * n;
@@ -98,9 +98,9 @@ int sr__innerproduct_shape(const sr__layer *l, const sr__shape *in, sr__shape *o
 }
 
 void sr__innerproduct_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                              float *const *out, const sr__shape *outs, float *ws)
+                              float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs, (void)ws;
+    (void)outs, (void)rc;
     int nout = l->iparam[0];
     size_t nin = (size_t)ins[0].c;
     for (int o = 0; o < nout; o++) {
@@ -151,9 +151,9 @@ int sr__scale_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 }
 
 void sr__scale_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                       float *const *out, const sr__shape *outs, float *ws)
+                       float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs, (void)ws;
+    (void)outs, (void)rc;
     size_t n = (size_t)ins[0].w * ins[0].h;
     for (int c = 0; c < ins[0].c; c++) {
         float k = l->iparam[0] ? in[1][c] : l->data[c], b = l->iparam[0] ? 0 : l->data[ins[0].c + c];
@@ -234,9 +234,9 @@ int sr__crop_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 }
 
 void sr__crop_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
-                      float *const *out, const sr__shape *outs, float *ws)
+                      float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)ws;
+    (void)rc;
     int x0 = l->iparam[0] == CROP_TO_REF ? l->iparam[1] : resolve(l->iparam[1], ins[0].w);
     int y0 = l->iparam[0] == CROP_TO_REF ? l->iparam[2] : resolve(l->iparam[2], ins[0].h);
     for (int c = 0; c < outs[0].c; c++)

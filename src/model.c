@@ -241,11 +241,11 @@ static sr_status fuse_activations(sr_model *m, int *consumers, sr_error *err)
     m->nlayers = n;
     for (int i = 0; i < n; i++) {
         sr__layer *l = &m->layers[i];
-        if (l->type == SR_L_CONV) {
-            sr_status s = sr__conv_pack(&l->conv, err);
-            if (s)
-                return s;
-        }
+        sr_status s = l->type == SR_L_CONV     ? sr__conv_pack(&l->conv, err)
+                      : l->type == SR_L_DECONV ? sr__deconv_pack(&l->conv, err)
+                                               : SR_OK;
+        if (s)
+            return s;
     }
     return SR_OK;
 }

@@ -199,13 +199,14 @@ float *sr__net_input(sr_net *n)
     return n->slot[n->blob_slot[n->m->input_blob]];
 }
 
-sr_status sr__net_forward(sr_net *n, int w, int h, const float **out, sr__shape *oshape,
-                          sr_error *err)
+sr_status sr__net_forward(sr_net *n, int w, int h, int threads, const float **out,
+                          sr__shape *oshape, sr_error *err)
 {
     const sr_model *m = n->m;
     if (w < 1 || h < 1 || w > n->max_w || h > n->max_h || sr__model_shapes(m, w, h, n->shapes))
         return sr__err(err, SR_E_INVALID, "runner: a %dx%d tile does not fit (max %dx%d)", w, h,
                        n->max_w, n->max_h);
+    const sr__run rc = {n->ws, threads > 1 ? threads : 1};
     for (int i = 0; i < m->nlayers; i++) {
         const sr__layer *l = &m->layers[i];
         const float *in[SR_MAX_IO];
@@ -219,7 +220,7 @@ sr_status sr__net_forward(sr_net *n, int w, int h, const float **out, sr__shape 
             o[k] = n->slot[n->blob_slot[l->out[k]]];
             os[k] = n->shapes[l->out[k]];
         }
-        sr__layer_ops_of(l->type)->forward(l, in, ins, o, os, n->ws);
+        sr__layer_ops_of(l->type)->forward(l, in, ins, o, os, &rc);
     }
     *out = n->slot[n->blob_slot[m->output_blob]];
     *oshape = n->shapes[m->output_blob];

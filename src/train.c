@@ -26,7 +26,7 @@ sr_train_params sr_train_default_params(void)
 typedef struct {
     char magic[8];
     int32_t scale, channels, blocks, loss, step;
-    int32_t pad;
+    int32_t sampling;
     uint64_t rng, nparam;
 } ckpt_header;
 
@@ -45,7 +45,7 @@ static sr_status save_ckpt(const state *st, const char *path, sr_error *err)
     if (!buf)
         return sr__err(err, SR_E_NOMEM, "checkpoint: out of memory");
     ckpt_header h = {CKPT_MAGIC, st->net.scale, st->net.channels, st->net.blocks, st->p->loss,
-                     st->step, 0, st->rng, np};
+                     st->step, st->p->sampling, st->rng, np};
     memcpy(buf, &h, sizeof h);
     memcpy(buf + sizeof h, st->theta, 4 * np * sizeof(float));
     sr_status s = sr__write_atomic(path, buf, len, err);
@@ -97,12 +97,12 @@ static sr_status load_ckpt(state *st, const char *path, sr_error *err)
     if (s)
         return s;
     if (h.scale != st->p->scale || h.channels != st->p->channels ||
-        h.blocks != st->p->blocks || h.loss != st->p->loss)
+        h.blocks != st->p->blocks || h.loss != st->p->loss || h.sampling != st->p->sampling)
         s = sr__err(err, SR_E_INVALID,
-                    "%s: checkpoint is x%d, %d channels, %d blocks, loss %d; the options say x%d, "
-                    "%d, %d, %d",
-                    path, h.scale, h.channels, h.blocks, h.loss, st->p->scale, st->p->channels,
-                    st->p->blocks, st->p->loss);
+                    "%s: checkpoint is x%d, %d channels, %d blocks, loss %d, sampling %d; the "
+                    "options say x%d, %d, %d, %d, %d",
+                    path, h.scale, h.channels, h.blocks, h.loss, h.sampling, st->p->scale,
+                    st->p->channels, st->p->blocks, st->p->loss, st->p->sampling);
     if (!s)
         s = alloc_state(st, err);
     if (!s) {
@@ -265,7 +265,7 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
         st.rng = p->seed ^ 0x5eed5eed5eed5eedull;
     }
     if (!s)
-        s = sr__tdata_load(p->data_dir, S, P, &data, &small, err);
+        s = sr__tdata_load(p->data_dir, S, P, p->sampling, &data, &small, err);
     if (!s) {
         snprintf(msg, sizeof msg, "%d photos (%d too small for a crop), %zu parameters, %.3f "
                  "MFLOP per low-resolution pixel", data.n, small, st.net.nparam,

@@ -61,13 +61,14 @@ sr_status sr__tnet_export(const sr__tnet *n, const float *theta, char **param, u
 typedef struct {
     int n, scale;
     sr_image *hr, *lr; /* RGB; hr cut to a multiple of scale, lr = sr_image_downscale(hr) */
-    double *cum;       /* cumulative crop counts, to draw crops uniformly over all photos */
+    double *cum;       /* cumulative weights: crop positions, or 1 per photo (by_photo) */
 } sr__tdata;
 
 /* Loads every photo under dir (in parallel); photos smaller than a crop are left out and
- * counted in *small. */
-sr_status sr__tdata_load(const char *dir, int scale, int patch, sr__tdata *d, int *small,
-                         sr_error *err);
+ * counted in *small. by_photo: draws pick a photo uniformly, then a crop in it; otherwise every
+ * crop position of every photo is equally likely (big photos dominate). */
+sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr__tdata *d,
+                         int *small, sr_error *err);
 void sr__tdata_free(sr__tdata *d);
 
 typedef struct {

@@ -1,5 +1,5 @@
 /* train_data.c - training pairs: the photos held in memory at full resolution with their
- * downscaled versions, crops drawn uniformly over all of them, flips and transposes applied to
+ * downscaled versions, crops drawn uniformly over all of them or photo by photo, flips and transposes applied to
  * both sides alike. The low-resolution side is made exactly as `srgan downscale` (and the
  * evaluation) make it, rounded to 8 bits, so training sees what users and the metrics feed in. */
 #include "train.h"
@@ -26,8 +26,8 @@ static sr_status load_one(const char *path, int scale, sr_image *hr, sr_image *l
     return s;
 }
 
-sr_status sr__tdata_load(const char *dir, int scale, int patch, sr__tdata *d, int *small,
-                         sr_error *err)
+sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr__tdata *d,
+                         int *small, sr_error *err)
 {
     memset(d, 0, sizeof *d);
     d->scale = scale;
@@ -67,6 +67,8 @@ sr_status sr__tdata_load(const char *dir, int scale, int patch, sr__tdata *d, in
             crops = 0;
             ++*small;
         }
+        if (by_photo && crops > 0)
+            crops = 1;
         d->cum[i] = total += crops;
     }
     if (!s && total == 0)

@@ -80,7 +80,8 @@ static void untransform(int t, int u, int v, int w, int h, int *x, int *y)
  * transform t. Without acc, *res points at the net's own output; with it, the output is added
  * untransformed into acc (3 x oh x ow; written, not added, for t = 0). */
 static sr_status run_region(sr_net *net, const sr_model *m, const sr_image *in, int rx0, int rx1,
-                            int ry0, int ry1, int t, float *acc, const float **res, sr_error *err)
+                            int ry0, int ry1, int t, int nt, float *acc, const float **res,
+                            sr_error *err)
 {
     int P = m->prepad, rw = rx1 - rx0, rh = ry1 - ry0;
     int tw = t & 4 ? rh : rw, th = t & 4 ? rw : rh;
@@ -98,7 +99,7 @@ static sr_status run_region(sr_net *net, const sr_model *m, const sr_image *in, 
         }
     const float *o;
     sr__shape os;
-    sr_status s = sr__net_forward(net, tw, th, &o, &os, err);
+    sr_status s = sr__net_forward(net, tw, th, nt, &o, &os, err);
     if (s || !acc) {
         *res = o;
         return s;
@@ -118,10 +119,11 @@ static sr_status run_region(sr_net *net, const sr_model *m, const sr_image *in, 
     return SR_OK;
 }
 
-/* Runs one tile: core [cx0,cx1) x [cy0,cy1) in padded coordinates; with tta, the average of the
- * network over the 8 flips and transposes of the tile (summed in a fixed order). */
+/* Runs one tile: core [cx0,cx1) x [cy0,cy1) in padded coordinates, nt threads sharing each
+ * layer; with tta, the average of the network over the 8 flips and transposes of the tile
+ * (summed in a fixed order). */
 static sr_status run_tile(sr_net *net, const sr_model *m, const sr_image *in, sr_image *out,
-                          int cx0, int cx1, int cy0, int cy1, int tta, sr_error *err)
+                          int cx0, int cx1, int cy0, int cy1, int tta, int nt, sr_error *err)
 {
     int P = m->prepad, S = m->scale;
     int R = (m->halo + m->align - 1) / m->align * m->align;
@@ -136,7 +138,7 @@ static sr_status run_tile(sr_net *net, const sr_model *m, const sr_image *in, sr
     const float *res = acc;
     sr_status s = SR_OK;
     for (int t = 0; t < (tta ? 8 : 1) && !s; t++)
-        s = run_region(net, m, in, rx0, rx1, ry0, ry1, t, acc, &res, err);
+        s = run_region(net, m, in, rx0, rx1, ry0, ry1, t, nt, acc, &res, err);
     if (s)
         return s;
     int sx0 = (rx0 + m->shrink) * S, sy0 = (ry0 + m->shrink) * S;
@@ -223,10 +225,12 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     }
     int ntiles = ax.n * ay.n;
     int failed = 0;
-    if (nnets == 1) {
+    /* Tiles that do not go round evenly (a small image, or a net whose tiles cannot shrink):
+     * the tiles one after another, every thread inside each layer. */
+    if (nnets == 1 || (ntiles % nnets && ntiles < 4 * nnets)) {
         for (int t = 0; t < ntiles && !s; t++)
             s = run_tile(nets[0], m, in, out, ax.b[t % ax.n], ax.b[t % ax.n + 1], ay.b[t / ax.n],
-                         ay.b[t / ax.n + 1], tta, err);
+                         ay.b[t / ax.n + 1], tta, nnets, err);
     } else {
         sr_error terr = {{0}};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nnets)
@@ -234,7 +238,7 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
             sr_error e;
             sr_status ts = run_tile(nets[omp_get_thread_num()], m, in, out, ax.b[t % ax.n],
                                     ax.b[t % ax.n + 1], ay.b[t / ax.n], ay.b[t / ax.n + 1], tta,
-                                    &e);
+                                    1, &e);
             if (ts) {
                 int first;
 #pragma omp atomic capture

@@ -1,5 +1,6 @@
 /* test_conv.c - every convolution kernel path against the plain double-precision reference,
- * and the property tiling relies on: a pixel's value does not depend on its place in the row. */
+ * the same bits whatever the number of threads sharing a layer, and the property tiling relies
+ * on: a pixel's value does not depend on its place in the row. */
 #include "test_common.h"
 
 #include <math.h>
@@ -19,6 +20,8 @@ static const conv_case cases[] = {
     {8, 16, 3, 1, 2, 1, 1, 1, 1, SR_ACT_NONE, 31, 13},
     {32, 32, 3, 1, 1, 0, 0, 0, 0, SR_ACT_LEAKY, 64, 3},
     {160, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 49, 4},
+    {64, 64, 2, 1, 2, 0, 0, 0, 0, SR_ACT_LEAKY, 70, 12}, /* U-Net 2x2 stride 2: space-to-depth */
+    {5, 6, 3, 1, 3, 1, 2, 2, 0, SR_ACT_SIGMOID, 29, 14},
 };
 
 static void setup_conv(sr__conv *c, const conv_case *t, unsigned seed)
@@ -48,10 +51,11 @@ static void out_size(const sr__conv *c, int w, int h, int *ow, int *oh)
     *oh = (h + c->pt + c->pb - (c->dh * (c->kh - 1) + 1)) / c->sh + 1;
 }
 
-static void run(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh)
+static void run(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
+                int threads)
 {
     float *ws = sr__aligned_alloc(sr__conv_workspace(c, ow, oh) * sizeof(float));
-    sr__conv_forward(c, in, w, h, out, ow, oh, ws);
+    sr__conv_forward(c, in, w, h, out, ow, oh, ws, threads);
     free(ws);
 }
 
@@ -72,9 +76,11 @@ static void check_path(const char *path)
         out_size(&c, t->w, t->h, &ow, &oh);
         size_t nin = (size_t)t->cin * t->w * t->h, nout = (size_t)t->cout * ow * oh;
         float *in = malloc(nin * sizeof(float)), *out = malloc(nout * sizeof(float)),
-              *ref = malloc(nout * sizeof(float));
+              *ref = malloc(nout * sizeof(float)), *par = malloc(nout * sizeof(float));
         fill_random(in, nin, 100 + (unsigned)i, -1.f, 1.f);
-        run(&c, in, t->w, t->h, out, ow, oh);
+        run(&c, in, t->w, t->h, out, ow, oh, 1);
+        run(&c, in, t->w, t->h, par, ow, oh, 3); /* rows or channels split three ways */
+        assert_memory_equal(par, out, nout * sizeof(float));
         sr__conv_reference(&c, in, t->w, t->h, ref, ow, oh);
         /* fp32 accumulation of cin*k*k terms of size <= 0.2 against a double reference */
         double tol = 1e-6 * (t->cin * t->k * t->k) + 1e-6, worst = 0;
@@ -82,7 +88,7 @@ static void check_path(const char *path)
             worst = fmax(worst, fabs((double)out[j] - ref[j]));
         if (worst > tol)
             fail_msg("%s case %zu: max error %g > %g", path, i, worst, tol);
-        free(in), free(out), free(ref);
+        free(in), free(out), free(ref), free(par);
         free_conv(&c);
     }
     unsetenv("SR_KERNEL");
@@ -105,7 +111,7 @@ static void test_position_invariance(void **state)
     float *in = malloc(nin * sizeof(float));
     fill_random(in, nin, 9, -1.f, 1.f);
     float *full = malloc((size_t)t.cout * t.w * t.h * sizeof(float));
-    run(&c, in, t.w, t.h, full, t.w, t.h);
+    run(&c, in, t.w, t.h, full, t.w, t.h, 1);
     for (int x0 = 1; x0 < 20; x0 += 3) {
         int sw = 29 + x0;
         float *sub = malloc((size_t)t.cin * sw * t.h * sizeof(float));
@@ -114,7 +120,7 @@ static void test_position_invariance(void **state)
             for (int y = 0; y < t.h; y++)
                 memcpy(sub + ((size_t)ci * t.h + y) * sw, in + ((size_t)ci * t.h + y) * t.w + x0,
                        (size_t)sw * sizeof(float));
-        run(&c, sub, sw, t.h, so, sw, t.h);
+        run(&c, sub, sw, t.h, so, sw, t.h, 1);
         for (int co = 0; co < t.cout; co++)
             for (int y = 0; y < t.h; y++)
                 for (int x = 1; x < sw - 1; x++) {
@@ -160,12 +166,15 @@ static void deconv_reference(const sr__conv *c, const float *in, int w, int h, f
 static void test_deconvolution(void **state)
 {
     (void)state;
-    /* waifu2x upconv_7's last layer (k4 s2 p3), a k3 s3 one with output padding, a dilated one */
+    /* waifu2x upconv_7's last layer (k4 s2 p3), a k3 s3 one with output padding, a dilated one,
+     * and the U-Nets' k2 s2 (and a k3 s3) that run as a 1x1 convolution + depth-to-space */
     static const int cases[][9] = {/* cin cout k s pad opad dil w h */
                                    {5, 3, 4, 2, 3, 0, 1, 9, 7},
                                    {2, 4, 3, 3, 1, 1, 1, 5, 4},
-                                   {3, 2, 2, 2, 0, 0, 2, 6, 6}};
-    for (int t = 0; t < 3; t++) {
+                                   {3, 2, 2, 2, 0, 0, 2, 6, 6},
+                                   {37, 19, 2, 2, 0, 0, 1, 21, 6},
+                                   {4, 3, 3, 3, 0, 0, 1, 5, 7}};
+    for (int t = 0; t < 5; t++) {
         const int *k = cases[t];
         sr__conv c = {.cin = k[0], .cout = k[1], .kw = k[2], .kh = k[2], .sw = k[3], .sh = k[3],
                       .pl = k[4], .pr = k[4], .pt = k[4], .pb = k[4], .opr = k[5], .opb = k[5],
@@ -181,11 +190,17 @@ static void test_deconvolution(void **state)
         float *got = malloc((size_t)c.cout * ow * oh * sizeof(float));
         float *want = malloc((size_t)c.cout * ow * oh * sizeof(float));
         fill_random(in, (size_t)c.cin * w * h, 1u + t, -1, 1);
-        sr__deconv_forward(&c, in, w, h, got, ow, oh);
+        assert_int_equal(sr__deconv_pack(&c, NULL), SR_OK);
+        assert_int_equal(c.kern != NULL, t >= 3); /* the fast path takes exactly k = s, pad 0 */
+        float *ws = sr__aligned_alloc((sr__deconv_workspace(&c, w, h) + 1) * sizeof(float));
+        sr__deconv_forward(&c, in, w, h, want, ow, oh, ws, 3);
+        sr__deconv_forward(&c, in, w, h, got, ow, oh, ws, 1);
+        assert_memory_equal(got, want, (size_t)c.cout * ow * oh * sizeof(float));
         deconv_reference(&c, in, w, h, want, ow, oh);
         for (size_t i = 0; i < (size_t)c.cout * ow * oh; i++)
-            assert_true(fabsf(got[i] - want[i]) < 1e-5f);
-        free(c.weight), free(c.bias), free(in), free(got), free(want);
+            if (fabsf(got[i] - want[i]) > 1e-5f * c.cin)
+                fail_msg("case %d: value %zu is %g, want %g", t, i, got[i], want[i]);
+        free(c.weight), free(c.bias), free(c.packed), free(in), free(got), free(want), free(ws);
     }
 }
 
