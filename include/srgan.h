@@ -256,7 +256,8 @@ typedef struct {
     int steps, batch, patch; /* patch: low-resolution side of each training crop */
     double lr;              /* peak Adam learning rate (warm-up, then cosine to lr/100) */
     int loss;               /* 0 L1, 1 Charbonnier, 2 L2 */
-    int sampling;           /* 0: crops uniform over all pixels; 1: photo first, uniformly */
+    int sampling;           /* 1 (default): a photo uniformly, then a crop in it; 0: crops
+                             * uniform over all pixels (big photos dominate) */
     uint64_t seed;
     int threads;            /* 0: all */
     int val_every;          /* steps between validations (0: only at the end) */

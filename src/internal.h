@@ -25,6 +25,9 @@ int sr__mul_size(size_t a, size_t b, size_t *out);
 int sr__mul3_size(size_t a, size_t b, size_t c, size_t *out);
 
 void *sr__aligned_alloc(size_t bytes); /* 64-byte aligned, zeroed; free with free() */
+/* The same, not cleared: untouched pages cost no memory, so a buffer only some calls use
+ * (a runner's activations) is paid for when first written. */
+void *sr__aligned_alloc_lazy(size_t bytes);
 double sr__now(void);                  /* monotonic seconds */
 
 /* ---- .param parsing (param.c) ---- */

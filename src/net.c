@@ -145,7 +145,7 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
         if (!n->slot)
             s = sr__err(err, SR_E_NOMEM, "runner: out of memory");
         for (int i = 0; !s && i < n->nslots; i++) {
-            n->slot[i] = sr__aligned_alloc(n->slot_cap[i] * sizeof(float));
+            n->slot[i] = sr__aligned_alloc_lazy(n->slot_cap[i] * sizeof(float));
             n->bytes += n->slot_cap[i] * sizeof(float);
             if (!n->slot[i])
                 s = sr__err(err, SR_E_NOMEM, "runner: out of memory for %zu MB of activations",
@@ -153,7 +153,7 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
         }
     }
     if (!s) {
-        n->ws = sr__aligned_alloc((n->ws_cap + 16) * sizeof(float));
+        n->ws = sr__aligned_alloc_lazy((n->ws_cap + 16) * sizeof(float));
         n->bytes += (n->ws_cap + 16) * sizeof(float);
         if (!n->ws)
             s = sr__err(err, SR_E_NOMEM, "runner: out of memory for the workspace");

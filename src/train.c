@@ -18,7 +18,7 @@
 sr_train_params sr_train_default_params(void)
 {
     return (sr_train_params){.scale = 4, .channels = 48, .blocks = 12, .steps = 10000,
-                             .batch = 16, .patch = 40, .lr = 1e-3, .loss = SR_LOSS_L1,
+                             .batch = 16, .patch = 40, .lr = 1e-3, .loss = SR_LOSS_L1, .sampling = 1,
                              .seed = 1, .val_every = 1000, .ckpt_seconds = 300,
                              .report_seconds = 2};
 }

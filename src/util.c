@@ -44,14 +44,17 @@ int sr__mul3_size(size_t a, size_t b, size_t c, size_t *out)
     return sr__mul_size(a, b, &ab) && sr__mul_size(ab, c, out);
 }
 
-void *sr__aligned_alloc(size_t bytes)
+void *sr__aligned_alloc_lazy(size_t bytes)
 {
     size_t n = (bytes + 63) / 64 * 64;
-    if (n < bytes)
-        return NULL;
-    void *p = aligned_alloc(64, n ? n : 64);
+    return n < bytes ? NULL : aligned_alloc(64, n ? n : 64);
+}
+
+void *sr__aligned_alloc(size_t bytes)
+{
+    void *p = sr__aligned_alloc_lazy(bytes);
     if (p)
-        memset(p, 0, n ? n : 64);
+        memset(p, 0, bytes ? bytes : 1);
     return p;
 }
 
