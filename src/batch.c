@@ -127,7 +127,7 @@ static void process_file(const sr_model *m, sr_net *const *nets, int nnets,
         s = mkdir_parent(f->output, &e);
     }
     if (!s)
-        s = sr_image_save(f->output, &out, p->format, p->quality, &e);
+        s = sr__image_save(f->output, &out, p->format, p->quality, nnets, &e);
     sr_image_free(&in);
     sr_image_free(&out);
     f->seconds = sr__now() - t0;

@@ -251,7 +251,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
     else if (!s)
         s = sr_image_imresize(&in, in.w * scale, in.h * scale, &out, &err);
     if (!s)
-        s = sr_image_save(o.pos[1], &out, o.format, o.quality, &err);
+        s = sr__image_save(o.pos[1], &out, o.format, o.quality, up.nthreads, &err);
     if (s) {
         size_t n = strlen(o.pos[0]);
         int named = !strncmp(err.msg, o.pos[0], n) || !strncmp(err.msg, o.pos[1], strlen(o.pos[1]));

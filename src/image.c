@@ -334,13 +334,22 @@ static void membuf_write(void *ctx, void *data, int size)
 sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
                         sr_error *err)
 {
+    return sr__image_save(path, img, fmt, quality, 1, err);
+}
+
+sr_status sr__image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
+                         int threads, sr_error *err)
+{
     membuf mb = {0};
     int ok = 0;
     switch (fmt) {
-    case SR_FMT_PNG:
-        ok = stbi_write_png_to_func(membuf_write, &mb, img->w, img->h, img->c, img->data,
-                                    img->w * img->c);
+    case SR_FMT_PNG: {
+        sr_status ps = sr__png_encode(img, threads, &mb.data, &mb.len, err);
+        if (ps)
+            return ps;
+        ok = 1;
         break;
+    }
     case SR_FMT_JPG:
         ok = stbi_write_jpg_to_func(membuf_write, &mb, img->w, img->h, img->c, img->data,
                                     quality < 1 ? 1 : quality > 100 ? 100 : quality);

@@ -271,6 +271,14 @@ uint8_t *sr__zlib_deflate(const uint8_t *data, size_t n, size_t *out_len);
 int sr__is_webp(const uint8_t *buf, size_t len);
 sr_status sr__webp_decode(const uint8_t *buf, size_t len, const char *path, uint64_t max_pixels,
                           sr_image *out, sr_error *err);
+/* PNG (png.c): 8-bit gray, gray+alpha, RGB or RGBA to malloc'd bytes; `threads` filter and
+ * deflate bands of rows (the bytes do not depend on it). */
+sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t *out_len,
+                         sr_error *err);
+/* sr_image_save with `threads` for the encoders that can use them (PNG). */
+sr_status sr__image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
+                         int threads, sr_error *err);
+
 /* Encodes to malloc'd bytes: lossy at quality 1..100, or lossless. */
 sr_status sr__webp_encode(const sr_image *img, int quality, int lossless, uint8_t **data,
                           size_t *len, sr_error *err);

@@ -10,7 +10,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-need="build-essential cmake libstb-dev libcmocka-dev libwebp-dev clang libomp-dev"
+need="build-essential cmake libstb-dev libcmocka-dev libwebp-dev zlib1g-dev clang libomp-dev"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
