@@ -7,8 +7,12 @@
 #define KERNEL_NAME "avx512"
 #define VW 16
 #define VT __m512
-#define COB 8
-#define NX 3
+/* 16 output channels x one vector of 16 pixels: 16 accumulators, each tap one pixel load and
+ * 16 weight broadcasts. Measured against 8 x 3 (the AVX2 shape), 4 x 6, 6 x 4, 12 x 2 and
+ * 24 x 1 on Zen 4 (bench-conv): the fastest on every shape, 85-86% of peak on a 256x256 64->64
+ * layer against 80-82% for 8 x 3, and twice as fast on the 3-channel first layer. */
+#define COB 16
+#define NX 1
 #define VLOAD(p) _mm512_loadu_ps(p)
 #define VSET1(x) _mm512_set1_ps(x)
 #define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
