@@ -69,46 +69,61 @@ static void filter_row(const sr_image *img, int y, uint8_t *dst, uint8_t *tmp, c
 }
 
 typedef struct {
-    uint8_t *out;
-    size_t len;
-    uLong adler;
+    uint8_t *out; /* raw deflate, byte-aligned */
+    size_t len, raw; /* compressed and filtered bytes */
+    uLong adler;  /* of the filtered bytes */
     int failed;
 } band;
 
-static void deflate_band(const uint8_t *all, size_t from, size_t to, int last, band *b)
+/* Rows [y0, y1) filtered and deflated. The dictionary (the 32 KB of filtered data before the
+ * band, which the previous band ends with) is made again by filtering the rows it covers, so no
+ * thread ever holds more than its band: the filtered image would be as big as the output. */
+static void encode_band(const sr_image *img, size_t stride, int y0, int y1, int last,
+                        uint8_t *buf, uint8_t *tmp, const uint8_t *zero, band *b)
 {
+    int k = (int)((32768 + stride - 1) / stride);
+    k = k < y0 ? k : y0;
+    for (int y = y0 - k; y < y1; y++)
+        filter_row(img, y, buf + (size_t)(y - y0 + k) * stride, tmp, zero);
+    const uint8_t *in = buf + (size_t)k * stride;
+    size_t n = (size_t)(y1 - y0) * stride, dict = (size_t)k * stride;
+    dict = dict < 32768 ? dict : 32768;
     z_stream z;
     memset(&z, 0, sizeof z);
     b->failed = 1;
+    b->raw = n;
     if (deflateInit2(&z, PNG_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return;
-    size_t dict = from < 32768 ? from : 32768;
-    size_t cap = deflateBound(&z, (uLong)(to - from)) + 64;
+    size_t cap = deflateBound(&z, (uLong)n) + 64;
     b->out = malloc(cap);
-    if (b->out && (!dict || deflateSetDictionary(&z, all + from - dict, (uInt)dict) == Z_OK)) {
-        z.next_in = (Bytef *)(all + from);
-        z.avail_in = (uInt)(to - from);
+    if (b->out && (!dict || deflateSetDictionary(&z, in - dict, (uInt)dict) == Z_OK)) {
+        z.next_in = (Bytef *)in;
+        z.avail_in = (uInt)n;
         z.next_out = b->out;
         z.avail_out = (uInt)cap;
         int r = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
         if ((last && r == Z_STREAM_END) || (!last && r == Z_OK && z.avail_in == 0)) {
             b->len = cap - z.avail_out;
-            b->adler = adler32(adler32(0, NULL, 0), all + from, (uInt)(to - from));
+            b->adler = adler32(adler32(0, NULL, 0), in, (uInt)n);
             b->failed = 0;
         }
     }
     deflateEnd(&z);
 }
 
-/* Appends a chunk (length, type, data, CRC) at *p. */
-static uint8_t *chunk(uint8_t *p, const char *type, const uint8_t *data, size_t n)
+/* Chunks are written as: length and type (chunk_start), the data, then the CRC over type and
+ * data (chunk_end). */
+static uint8_t *chunk_start(uint8_t *p, const char *type, size_t n)
 {
     put32(p, (uint32_t)n);
     memcpy(p + 4, type, 4);
-    if (n)
-        memcpy(p + 8, data, n);
-    put32(p + 8 + n, (uint32_t)crc32(crc32(0, NULL, 0), p + 4, (uInt)(n + 4)));
-    return p + 12 + n;
+    return p + 8;
+}
+
+static uint8_t *chunk_end(uint8_t *start, uint8_t *end)
+{
+    put32(end, (uint32_t)crc32(crc32(0, NULL, 0), start + 4, (uInt)(end - start - 4)));
+    return end + 4;
 }
 
 sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t *out_len,
@@ -116,77 +131,65 @@ sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t
 {
     *out = NULL;
     *out_len = 0;
-    size_t stride = (size_t)img->w * img->c + 1, total = stride * (size_t)img->h;
-    int rows_per_band = (int)(BAND_BYTES / stride) + 1, nband = (img->h + rows_per_band - 1) /
-                                                                 rows_per_band;
-    uint8_t *filt = malloc(total), *tmp = malloc((stride + 63) * (threads > 0 ? threads : 1));
-    uint8_t *zero = calloc(stride, 1); /* the row above the first */
-    band *bands = calloc((size_t)nband, sizeof *bands);
-    sr_status s = !filt || !tmp || !bands || !zero ? sr__err(err, SR_E_NOMEM, "png: out of memory") : SR_OK;
     int nt = threads > 1 ? threads : 1;
+    size_t stride = (size_t)img->w * img->c + 1;
+    int rows = (int)(BAND_BYTES / stride) + 1, nband = (img->h + rows - 1) / rows;
+    size_t per_thread = ((32768 + stride - 1) / stride + (size_t)rows) * stride + stride + 64;
+    uint8_t *work = malloc(per_thread * (size_t)nt), *zero = calloc(stride, 1);
+    band *bands = calloc((size_t)nband, sizeof *bands);
+    sr_status s = !work || !zero || !bands ? sr__err(err, SR_E_NOMEM, "png: out of memory")
+                                           : SR_OK;
     if (!s) {
-#pragma omp parallel num_threads(nt) if (nt > 1)
-        {
-            uint8_t *t = tmp + (stride + 63) * (size_t)omp_get_thread_num();
-#pragma omp for schedule(dynamic, 16)
-            for (int y = 0; y < img->h; y++)
-                filter_row(img, y, filt + (size_t)y * stride, t, zero);
-#pragma omp for schedule(dynamic, 1)
-            for (int i = 0; i < nband; i++) {
-                size_t from = (size_t)i * rows_per_band * stride;
-                size_t to = i + 1 == nband ? total : from + (size_t)rows_per_band * stride;
-                deflate_band(filt, from, to, i + 1 == nband, &bands[i]);
-            }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+        for (int i = 0; i < nband; i++) {
+            uint8_t *buf = work + per_thread * (size_t)omp_get_thread_num();
+            int y1 = (i + 1) * rows < img->h ? (i + 1) * rows : img->h;
+            encode_band(img, stride, i * rows, y1, i + 1 == nband, buf,
+                        buf + per_thread - stride - 64, zero, &bands[i]);
         }
     }
-    size_t zlen = 6;
+    free(work);
+    free(zero);
+    size_t total = 8 + 25 + 12 + 2 + 12 + 4 + 12; /* signature, IHDR, zlib header, Adler, IEND */
     for (int i = 0; !s && i < nband; i++) {
         if (bands[i].failed)
             s = sr__err(err, SR_E_NOMEM, "png: compression failed (out of memory)");
-        zlen += bands[i].len;
+        total += 12 + bands[i].len;
     }
-    uint8_t *z = NULL, *png = NULL;
-    if (!s && !(z = malloc(zlen)))
+    uint8_t *png = s ? NULL : malloc(total);
+    if (!s && !png)
         s = sr__err(err, SR_E_NOMEM, "png: out of memory");
     if (!s) {
-        /* zlib header: deflate, 32 KB window, default level; (0x78 0x9c) % 31 == 0 */
-        z[0] = 0x78, z[1] = 0x9c;
-        size_t at = 2;
-        uLong adler = bands[0].adler;
+        static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        static const uint8_t ctype[5] = {0, 0, 4, 2, 6}; /* by channel count */
+        memcpy(png, sig, 8);
+        uint8_t *c = png + 8, *p = chunk_start(c, "IHDR", 13);
+        put32(p, (uint32_t)img->w), put32(p + 4, (uint32_t)img->h);
+        p[8] = 8, p[9] = ctype[img->c], p[10] = p[11] = p[12] = 0;
+        p = chunk_end(c, p + 13);
+        /* The zlib stream over consecutive IDAT chunks: its header (deflate, 32 KB window;
+         * 0x789c % 31 == 0), one chunk per band, then the combined Adler-32. */
+        c = p, p = chunk_start(c, "IDAT", 2);
+        p[0] = 0x78, p[1] = 0x9c;
+        p = chunk_end(c, p + 2);
+        uLong adler = adler32(0, NULL, 0);
         for (int i = 0; i < nband; i++) {
-            memcpy(z + at, bands[i].out, bands[i].len);
-            at += bands[i].len;
-            if (i) {
-                size_t len = i + 1 == nband ? total - (size_t)i * rows_per_band * stride
-                                             : (size_t)rows_per_band * stride;
-                adler = adler32_combine(adler, bands[i].adler, (z_off_t)len);
-            }
+            c = p, p = chunk_start(c, "IDAT", bands[i].len);
+            memcpy(p, bands[i].out, bands[i].len);
+            p = chunk_end(c, p + bands[i].len);
+            adler = adler32_combine(adler, bands[i].adler, (z_off_t)bands[i].raw);
+            free(bands[i].out);
+            bands[i].out = NULL;
         }
-        put32(z + at, (uint32_t)adler);
-        /* signature, IHDR, IDAT chunks of at most 1 GB, IEND */
-        size_t nidat = zlen / (1u << 30) + 1, plen = 8 + 25 + zlen + 12 * nidat + 12;
-        png = malloc(plen);
-        if (!png) {
-            s = sr__err(err, SR_E_NOMEM, "png: out of memory");
-        } else {
-            static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-            static const uint8_t ctype[5] = {0, 0, 4, 2, 6}; /* by channel count */
-            uint8_t ihdr[13] = {0};
-            put32(ihdr, (uint32_t)img->w), put32(ihdr + 4, (uint32_t)img->h);
-            ihdr[8] = 8, ihdr[9] = ctype[img->c];
-            memcpy(png, sig, 8);
-            uint8_t *p = chunk(png + 8, "IHDR", ihdr, 13);
-            for (size_t off = 0; off < zlen; off += 1u << 30) {
-                size_t n = zlen - off < (1u << 30) ? zlen - off : 1u << 30;
-                p = chunk(p, "IDAT", z + off, n);
-            }
-            p = chunk(p, "IEND", NULL, 0);
-            *out = png;
-            *out_len = (size_t)(p - png);
-        }
+        c = p, p = chunk_start(c, "IDAT", 4);
+        put32(p, (uint32_t)adler);
+        p = chunk_end(c, p + 4);
+        c = p, p = chunk_end(c, chunk_start(c, "IEND", 0));
+        *out = png;
+        *out_len = (size_t)(p - png);
     }
     for (int i = 0; bands && i < nband; i++)
         free(bands[i].out);
-    free(bands), free(filt), free(tmp), free(z), free(zero);
+    free(bands);
     return s;
 }
