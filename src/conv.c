@@ -320,10 +320,13 @@ void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float 
         return;
     }
     size_t taps = (size_t)c->kh * c->kw, opl = (size_t)ow * oh;
+    /* Work items: one output channel's band of rows (the last layers have 3 channels). */
+    int band = row_band(oh, nt), nband = (oh + band - 1) / band;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
-    for (int co = 0; co < c->cout; co++) {
+    for (int item = 0; item < c->cout * nband; item++) {
+        int co = item / nband, ya = item % nband * band, yb = ya + band < oh ? ya + band : oh;
         float *o = out + co * opl;
-        for (size_t i = 0; i < opl; i++)
+        for (size_t i = (size_t)ya * ow; i < (size_t)yb * ow; i++)
             o[i] = c->bias[co];
         for (int ci = 0; ci < c->cin; ci++) {
             const float *src = in + (size_t)ci * w * h;
@@ -338,7 +341,7 @@ void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float 
                     ix1 = ix1 < w ? ix1 : w;
                     for (int iy = 0; iy < h; iy++) {
                         int oy = iy * c->sh + oy0;
-                        if (oy < 0 || oy >= oh)
+                        if (oy < ya || oy >= yb)
                             continue;
                         const float *s = src + (size_t)iy * w;
                         float *d = o + (size_t)oy * ow + ox0;
@@ -347,7 +350,7 @@ void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float 
                     }
                 }
         }
-        apply_act(c, co, o, opl);
+        apply_act(c, co, o + (size_t)ya * ow, (size_t)(yb - ya) * ow);
     }
 }
 
