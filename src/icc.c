@@ -7,17 +7,13 @@
 #include <string.h>
 #include <webp/demux.h>
 #include <webp/mux.h>
+#include <zlib.h>
 
 #define ICC_MAX ((size_t)16 << 20) /* profiles are KBs; refuse absurd ones */
 
 static uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
 }
 
 static uint8_t *png_icc(const uint8_t *b, size_t len, size_t *n)
@@ -110,21 +106,6 @@ uint8_t *sr__icc_read(const uint8_t *buf, size_t len, size_t *n)
     return icc;
 }
 
-static uint32_t crc32_of(const uint8_t *p, size_t n)
-{
-    uint32_t table[256];
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++)
-        c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
 /* out = data[0, at) + ins + data[at, len) */
 static uint8_t *splice(const uint8_t *data, size_t len, size_t at, const uint8_t *ins, size_t n)
 {
@@ -145,12 +126,13 @@ static uint8_t *png_with(const uint8_t *d, size_t len, const uint8_t *icc, size_
     size_t body = sizeof name + 1 + zn; /* name, its NUL, method 0, stream */
     uint8_t *chunk = z ? malloc(body + 12) : NULL, *o = NULL;
     if (chunk && len >= 33) {
-        put32(chunk, (uint32_t)body);
+        sr__put_be32(chunk, (uint32_t)body);
         memcpy(chunk + 4, "iCCP", 4);
         memcpy(chunk + 8, name, sizeof name);
         chunk[8 + sizeof name] = 0;
         memcpy(chunk + 9 + sizeof name, z, zn);
-        put32(chunk + 8 + body, crc32_of(chunk + 4, body + 4));
+        sr__put_be32(chunk + 8 + body,
+                     (uint32_t)crc32(crc32(0, NULL, 0), chunk + 4, (uInt)(body + 4)));
         o = splice(d, len, 33, chunk, body + 12); /* after the signature and IHDR */
         *olen = len + body + 12;
     }

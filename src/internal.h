@@ -25,6 +25,7 @@ int sr__mul_size(size_t a, size_t b, size_t *out);
 int sr__mul3_size(size_t a, size_t b, size_t c, size_t *out);
 
 void *sr__aligned_alloc(size_t bytes); /* 64-byte aligned, zeroed; free with free() */
+void sr__put_be32(uint8_t *p, uint32_t v); /* big-endian, as PNG chunks store numbers */
 /* The same, not cleared: untouched pages cost no memory, so a buffer only some calls use
  * (a runner's activations) is paid for when first written. */
 void *sr__aligned_alloc_lazy(size_t bytes);

@@ -21,11 +21,6 @@
  * 1.75 MB, one thread). */
 #define PNG_LEVEL 3
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
 /* Paeth predictor (PNG spec 9.4). */
 static int paeth(int a, int b, int c)
 {
@@ -115,14 +110,14 @@ static void encode_band(const sr_image *img, size_t stride, int y0, int y1, int 
  * data (chunk_end). */
 static uint8_t *chunk_start(uint8_t *p, const char *type, size_t n)
 {
-    put32(p, (uint32_t)n);
+    sr__put_be32(p, (uint32_t)n);
     memcpy(p + 4, type, 4);
     return p + 8;
 }
 
 static uint8_t *chunk_end(uint8_t *start, uint8_t *end)
 {
-    put32(end, (uint32_t)crc32(crc32(0, NULL, 0), start + 4, (uInt)(end - start - 4)));
+    sr__put_be32(end, (uint32_t)crc32(crc32(0, NULL, 0), start + 4, (uInt)(end - start - 4)));
     return end + 4;
 }
 
@@ -164,7 +159,7 @@ sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t
         static const uint8_t ctype[5] = {0, 0, 4, 2, 6}; /* by channel count */
         memcpy(png, sig, 8);
         uint8_t *c = png + 8, *p = chunk_start(c, "IHDR", 13);
-        put32(p, (uint32_t)img->w), put32(p + 4, (uint32_t)img->h);
+        sr__put_be32(p, (uint32_t)img->w), sr__put_be32(p + 4, (uint32_t)img->h);
         p[8] = 8, p[9] = ctype[img->c], p[10] = p[11] = p[12] = 0;
         p = chunk_end(c, p + 13);
         /* The zlib stream over consecutive IDAT chunks: its header (deflate, 32 KB window;
@@ -182,7 +177,7 @@ sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t
             bands[i].out = NULL;
         }
         c = p, p = chunk_start(c, "IDAT", 4);
-        put32(p, (uint32_t)adler);
+        sr__put_be32(p, (uint32_t)adler);
         p = chunk_end(c, p + 4);
         c = p, p = chunk_end(c, chunk_start(c, "IEND", 0));
         *out = png;

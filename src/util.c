@@ -44,6 +44,11 @@ int sr__mul3_size(size_t a, size_t b, size_t c, size_t *out)
     return sr__mul_size(a, b, &ab) && sr__mul_size(ab, c, out);
 }
 
+void sr__put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
 void *sr__aligned_alloc_lazy(size_t bytes)
 {
     size_t n = (bytes + 63) / 64 * 64;
