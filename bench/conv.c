@@ -129,10 +129,11 @@ int main(int argc, char **argv)
                 float *out = sr__aligned_alloc((size_t)c.cout * n * n * sizeof(float));
                 float *ws = sr__aligned_alloc(sr__conv_workspace(&c, n, n) * sizeof(float));
                 fill(in, (size_t)c.cin * n * n, 3 + omp_get_thread_num());
+                const sr__run rc = {ws, 1, 0, 0};
                 for (int r = 0; r < reps; r++) {
 #pragma omp barrier
                     double t0 = sr__now();
-                    sr__conv_forward(&c, in, n, n, out, n, n, ws, 1);
+                    sr__conv_forward(&c, in, n, n, out, n, n, &rc);
 #pragma omp barrier
                     double t = sr__now() - t0;
 #pragma omp master

@@ -43,6 +43,10 @@ const char *sr_kernel_path(void)
 sr_status sr__conv_pack(sr__conv *c, sr_error *err)
 {
     const sr__conv_kernel *k = sr__conv_kernel_select();
+    c->kern = k;
+    c->wino = 0;
+    if (sr__wino_applies(c))
+        return sr__wino_pack(c, err);
     int cob = k->cob, nb = (c->cout + cob - 1) / cob;
     size_t taps = (size_t)c->cin * c->kh * c->kw;
     size_t n = (size_t)nb * cob * (taps + 2);
@@ -50,7 +54,6 @@ sr_status sr__conv_pack(sr__conv *c, sr_error *err)
     c->packed = sr__aligned_alloc(n * sizeof(float));
     if (!c->packed)
         return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing weights");
-    c->kern = k;
     float *bias = c->packed + (size_t)nb * taps * cob, *slope = bias + (size_t)nb * cob;
     for (int co = 0; co < c->cout; co++) {
         int b = co / cob, j = co % cob;
@@ -98,6 +101,8 @@ static sr__conv pointwise_view(const sr__conv *c, int cin, int cout)
 size_t sr__conv_workspace(const sr__conv *c, int ow, int oh)
 {
     int rs, ph;
+    if (c->packed ? c->wino : sr__wino_applies(c))
+        return sr__wino_workspace(c, ow, oh);
     if (is_s2d(c)) {
         sr__conv v = pointwise_view(c, c->cin * c->kh * c->kw, c->cout);
         pad_geometry(&v, ow, oh, &rs, &ph);
@@ -194,8 +199,14 @@ static void conv_s2d(const sr__conv *c, const float *in, int w, int h, float *ou
 }
 
 void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
-                      float *ws, int nt)
+                      const sr__run *rc)
 {
+    float *ws = rc->ws;
+    int nt = rc->threads;
+    if (c->wino) {
+        sr__wino_forward(c, in, w, h, out, ow, oh, rc);
+        return;
+    }
     if (is_s2d(c)) {
         conv_s2d(c, in, w, h, out, ow, oh, ws, nt);
         return;

@@ -2,6 +2,8 @@
 #include "internal.h"
 
 #include <immintrin.h>
+#include <math.h>
+#include <string.h>
 
 #define KNAME sr__conv_kernel_avx2
 #define KERNEL_NAME "avx2"
@@ -16,6 +18,22 @@
 #define VMIN(a, b) _mm256_min_ps(a, b)
 #define VADD(a, b) _mm256_add_ps(a, b)
 #define VMUL(a, b) _mm256_mul_ps(a, b)
+#define VSUB(a, b) _mm256_sub_ps(a, b)
+/* shuffle_ps picks within 128-bit lanes; the 64-bit permute puts the lanes' halves in order */
+#define VDEINT(p, e, o)                                                                            \
+    do {                                                                                           \
+        __m256 lo_ = _mm256_loadu_ps(p), hi_ = _mm256_loadu_ps((p) + 8);                           \
+        e = _mm256_castpd_ps(_mm256_permute4x64_pd(                                                \
+            _mm256_castps_pd(_mm256_shuffle_ps(lo_, hi_, _MM_SHUFFLE(2, 0, 2, 0))), 0xd8));        \
+        o = _mm256_castpd_ps(_mm256_permute4x64_pd(                                                \
+            _mm256_castps_pd(_mm256_shuffle_ps(lo_, hi_, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));        \
+    } while (0)
+#define VINTER(a, b, p)                                                                            \
+    do {                                                                                           \
+        __m256 u0_ = _mm256_unpacklo_ps(a, b), u1_ = _mm256_unpackhi_ps(a, b);                     \
+        _mm256_storeu_ps(p, _mm256_permute2f128_ps(u0_, u1_, 0x20));                               \
+        _mm256_storeu_ps((p) + 8, _mm256_permute2f128_ps(u0_, u1_, 0x31));                         \
+    } while (0)
 #define VSTORE(p, v) _mm256_storeu_ps(p, v)
 
 static inline void store_n(float *p, __m256 v, int n)

@@ -2,6 +2,8 @@
 #include "internal.h"
 
 #include <immintrin.h>
+#include <math.h>
+#include <string.h>
 
 #define KNAME sr__conv_kernel_avx512
 #define KERNEL_NAME "avx512"
@@ -20,6 +22,23 @@
 #define VMIN(a, b) _mm512_min_ps(a, b)
 #define VADD(a, b) _mm512_add_ps(a, b)
 #define VMUL(a, b) _mm512_mul_ps(a, b)
+#define VSUB(a, b) _mm512_sub_ps(a, b)
+#define VDEINT(p, e, o)                                                                            \
+    do {                                                                                           \
+        __m512 lo_ = _mm512_loadu_ps(p), hi_ = _mm512_loadu_ps((p) + 16);                          \
+        e = _mm512_permutex2var_ps(lo_, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,   \
+                                                          22, 24, 26, 28, 30), hi_);               \
+        o = _mm512_permutex2var_ps(lo_, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21,   \
+                                                          23, 25, 27, 29, 31), hi_);               \
+    } while (0)
+#define VINTER(a, b, p)                                                                            \
+    do {                                                                                           \
+        _mm512_storeu_ps(p, _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3,   \
+                                                   19, 4, 20, 5, 21, 6, 22, 7, 23), b));           \
+        _mm512_storeu_ps((p) + 16, _mm512_permutex2var_ps(a, _mm512_setr_epi32(8, 24, 9, 25, 10,   \
+                                                          26, 11, 27, 12, 28, 13, 29, 14, 30, 15,  \
+                                                          31), b));                                \
+    } while (0)
 #define VSTORE(p, v) _mm512_storeu_ps(p, v)
 #define VSTORE_N(p, v, n) _mm512_mask_storeu_ps(p, (__mmask16)((1u << (n)) - 1u), v)
 

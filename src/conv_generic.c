@@ -3,6 +3,9 @@
  * are reproducible on any compiler that honours IEEE single precision. */
 #include "internal.h"
 
+#include <math.h>
+#include <string.h>
+
 #define KNAME sr__conv_kernel_generic
 #define KERNEL_NAME "generic"
 #define VW 1
@@ -16,6 +19,9 @@
 #define VMIN(a, b) ((a) < (b) ? (a) : (b))
 #define VADD(a, b) ((a) + (b))
 #define VMUL(a, b) ((a) * (b))
+#define VSUB(a, b) ((a) - (b))
+#define VDEINT(p, e, o) ((e) = (p)[0], (o) = (p)[1])
+#define VINTER(a, b, p) ((p)[0] = (a), (p)[1] = (b))
 #define VSTORE(p, v) (*(p) = (v))
 #define VSTORE_N(p, v, n) (*(p) = (v))
 

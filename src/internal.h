@@ -102,6 +102,7 @@ typedef struct {
     float *weight;       /* cout x cin x kh x kw, as in the file, owned */
     float *bias;         /* cout, zeros when the file has none, owned */
     float *packed;       /* weight in the micro-kernel's layout, owned */
+    int wino;            /* packed holds Winograd F(2x2,3x3) weights (winograd.c) */
     const sr__conv_kernel *kern; /* the kernel `packed` was laid out for */
 } sr__conv;
 
@@ -128,11 +129,14 @@ typedef struct sr__layer {
     sr__conv conv;     /* SR_L_CONV and SR_L_DECONV */
 } sr__layer;
 
-/* What a layer's forward pass gets beside its blobs: the runner's workspace, and how many
- * threads may share the layer's work (more than 1 only when one tile has the whole machine). */
+/* What a layer's forward pass gets beside its blobs: the runner's workspace, how many threads
+ * may share the layer's work (more than 1 only when one tile has the whole machine), and
+ * where the tile lies. */
 typedef struct {
     float *ws;
     int threads;
+    long ox, oy; /* where the first input's pixel (0, 0) lies in the whole (padded) image, in
+                  * that blob's pixels: Winograd blocks sit on even image coordinates */
 } sr__run;
 
 /* Per-type behaviour: the table that adding a layer type extends. */
@@ -166,6 +170,7 @@ int sr__pooling_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
 int sr__innerproduct_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
 int sr__crop_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
 int sr__scale_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
+void sr__crop_start(const sr__layer *l, const sr__shape *in, int *x0, int *y0);
 const sr__layer_ops *sr__layer_ops_of(int type);
 
 /* Reads n floats; tagged = 1 for ncnn's "type 0" arrays (4-byte fp16/fp32 tag first). */
@@ -189,10 +194,11 @@ sr_status sr__image_orient(sr_image *img, int orientation, sr_error *err);
 
 sr_status sr__conv_pack(sr__conv *c, sr_error *err);
 size_t sr__conv_workspace(const sr__conv *c, int ow, int oh);
-/* threads: how many may split this call's rows or channels (1 inside a parallel tile loop);
- * the bits of the result do not depend on it. */
+/* rc->threads: how many may split this call's rows or channels (1 inside a parallel tile
+ * loop); the bits of an output pixel depend neither on it nor on where the tile starts, only
+ * on the pixel's input window and (Winograd) on its place in the whole image (rc->ox, oy). */
 void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
-                      float *ws, int threads);
+                      const sr__run *rc);
 /* Transposed convolution (ncnn Deconvolution): every output pixel gathers its taps in the same
  * order wherever it lies, so tiles agree with the whole image. */
 void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
@@ -204,6 +210,14 @@ size_t sr__deconv_workspace(const sr__conv *c, int w, int h); /* w, h: its input
 void sr__conv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                         int oh);
 
+/* Winograd F(2x2,3x3) for 3x3 stride-1 layers (winograd.c): whether c gets it (by shape, or
+ * forced by SR_CONV=direct|winograd), its packing, workspace and forward pass. */
+int sr__wino_applies(const sr__conv *c);
+sr_status sr__wino_pack(sr__conv *c, sr_error *err);
+size_t sr__wino_workspace(const sr__conv *c, int ow, int oh);
+void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                      int oh, const sr__run *rc);
+
 /* Kernel paths (conv_avx512.c, conv_avx2.c, conv_generic.c share conv_kernel.inc). */
 struct sr__conv_kernel {
     const char *name;
@@ -212,6 +226,11 @@ struct sr__conv_kernel {
     /* output rows [y0, y1) of an ow x oh output */
     void (*run)(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow, int oh,
                 int y0, int y1);
+    /* Winograd's pieces (winograd_kernel.inc) */
+    void (*deint)(const float *src, int pairs, float *even, float *odd);
+    void (*wino_in)(const float *even, const float *odd, int rs, int n, float *V, size_t vs);
+    void (*wino_out)(const sr__conv *c, const float *M, size_t pstride, int n, int nv,
+                     float *tmp, float *out, int ow, int oh, int oy0, int ox0);
 };
 const sr__conv_kernel *sr__conv_kernel_select(void);
 extern const sr__conv_kernel sr__conv_kernel_generic;
@@ -250,9 +269,10 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes);
 /* ---- runner (net.c) ---- */
 
 /* Runs the network on in (3 x h x w planar, values in [0,1]) with `threads` sharing each
- * layer; *out points into the runner and stays valid until the next call. */
-sr_status sr__net_forward(sr_net *n, int w, int h, int threads, const float **out,
-                          sr__shape *oshape, sr_error *err);
+ * layer; (ox, oy): where in's pixel (0, 0) lies in the whole image. *out points into the
+ * runner and stays valid until the next call. */
+sr_status sr__net_forward(sr_net *n, int w, int h, long ox, long oy, int threads,
+                          const float **out, sr__shape *oshape, sr_error *err);
 float *sr__net_input(sr_net *n); /* where the caller writes the 3 x h x w input */
 /* A buffer of at least `floats` owned by the runner (for averaging outputs); NULL if no memory. */
 float *sr__net_acc(sr_net *n, size_t floats);

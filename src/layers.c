@@ -237,8 +237,7 @@ static size_t conv_workspace(const sr__layer *l, const sr__shape *in, const sr__
 static void conv_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                          float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    sr__conv_forward(&l->conv, in[0], ins[0].w, ins[0].h, out[0], outs[0].w, outs[0].h, rc->ws,
-                     rc->threads);
+    sr__conv_forward(&l->conv, in[0], ins[0].w, ins[0].h, out[0], outs[0].w, outs[0].h, rc);
 }
 
 /* ---- PReLU and ReLU ---- */

@@ -233,12 +233,18 @@ int sr__crop_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
     return 0;
 }
 
+void sr__crop_start(const sr__layer *l, const sr__shape *in, int *x0, int *y0)
+{
+    *x0 = l->iparam[0] == CROP_TO_REF ? l->iparam[1] : resolve(l->iparam[1], in[0].w);
+    *y0 = l->iparam[0] == CROP_TO_REF ? l->iparam[2] : resolve(l->iparam[2], in[0].h);
+}
+
 void sr__crop_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                       float *const *out, const sr__shape *outs, const sr__run *rc)
 {
     (void)rc;
-    int x0 = l->iparam[0] == CROP_TO_REF ? l->iparam[1] : resolve(l->iparam[1], ins[0].w);
-    int y0 = l->iparam[0] == CROP_TO_REF ? l->iparam[2] : resolve(l->iparam[2], ins[0].h);
+    int x0, y0;
+    sr__crop_start(l, ins, &x0, &y0);
     for (int c = 0; c < outs[0].c; c++)
         for (int y = 0; y < outs[0].h; y++)
             memcpy(out[0] + ((size_t)c * outs[0].h + y) * outs[0].w,

@@ -18,6 +18,7 @@ struct sr_net {
     size_t *slot_cap; /* floats */
     int *blob_slot;
     sr__shape *shapes;
+    long *origin; /* per blob: where its pixel (0, 0) lies in the whole image, x then y */
     float *ws;
     size_t ws_cap, bytes;
     float *acc;     /* test-time augmentation's sum of outputs; made on first use */
@@ -120,8 +121,9 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
     int margin = m->halo > m->prepad ? m->halo : m->prepad;
     n->max_w = n->max_h = tile + 2 * margin + 2 * m->align;
     n->shapes = malloc((size_t)m->nblobs * sizeof *n->shapes);
+    n->origin = malloc((size_t)m->nblobs * 2 * sizeof *n->origin);
     sr_status s = SR_OK;
-    if (!n->shapes)
+    if (!n->shapes || !n->origin)
         s = sr__err(err, SR_E_NOMEM, "runner: out of memory");
     else if (sr__model_shapes(m, n->max_w, n->max_h, n->shapes))
         s = sr__err(err, SR_E_INVALID, "runner: model cannot run on %dx%d tiles", n->max_w,
@@ -175,6 +177,7 @@ void sr_net_free(sr_net *n)
     free(n->slot_cap);
     free(n->blob_slot);
     free(n->shapes);
+    free(n->origin);
     free(n->ws);
     free(n->acc);
     free(n);
@@ -199,16 +202,56 @@ float *sr__net_input(sr_net *n)
     return n->slot[n->blob_slot[n->m->input_blob]];
 }
 
-sr_status sr__net_forward(sr_net *n, int w, int h, int threads, const float **out,
-                          sr__shape *oshape, sr_error *err)
+static long floor_div(long a, long b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+/* Where a layer's outputs start in the whole image, given where its first input does (o, x
+ * then y, updated in place). */
+static void layer_origin(const sr__layer *l, const sr__shape *ins, long *o)
+{
+    const sr__conv *c = &l->conv;
+    int x0, y0;
+    switch (l->type) {
+    case SR_L_CONV:
+        o[0] = floor_div(o[0] - c->pl, c->sw), o[1] = floor_div(o[1] - c->pt, c->sh);
+        break;
+    case SR_L_DECONV:
+        o[0] = o[0] * c->sw - c->pl, o[1] = o[1] * c->sh - c->pt;
+        break;
+    case SR_L_PIXELSHUFFLE:
+        o[0] *= l->iparam[0], o[1] *= l->iparam[0];
+        break;
+    case SR_L_INTERP:
+        o[0] = floor_div(o[0] * l->ratio.num, l->ratio.den);
+        o[1] = floor_div(o[1] * l->ratio.num, l->ratio.den);
+        break;
+    case SR_L_CROP:
+        sr__crop_start(l, ins, &x0, &y0);
+        o[0] += x0, o[1] += y0;
+        break;
+    case SR_L_POOLING: case SR_L_INNERPRODUCT: /* no extent left */
+        o[0] = o[1] = 0;
+        break;
+    }
+}
+
+sr_status sr__net_forward(sr_net *n, int w, int h, long ox, long oy, int threads,
+                          const float **out, sr__shape *oshape, sr_error *err)
 {
     const sr_model *m = n->m;
     if (w < 1 || h < 1 || w > n->max_w || h > n->max_h || sr__model_shapes(m, w, h, n->shapes))
         return sr__err(err, SR_E_INVALID, "runner: a %dx%d tile does not fit (max %dx%d)", w, h,
                        n->max_w, n->max_h);
-    const sr__run rc = {n->ws, threads > 1 ? threads : 1};
+    n->origin[2 * m->input_blob] = ox, n->origin[2 * m->input_blob + 1] = oy;
     for (int i = 0; i < m->nlayers; i++) {
         const sr__layer *l = &m->layers[i];
+        long at[2] = {ox, oy}; /* the Input layer has no inputs */
+        if (l->n_in > 0)
+            at[0] = n->origin[2 * l->in[0]], at[1] = n->origin[2 * l->in[0] + 1];
+        const sr__run rc = {n->ws, threads > 1 ? threads : 1, at[0], at[1]};
+        if (l->n_in > 0)
+            layer_origin(l, &n->shapes[l->in[0]], at);
+        for (int k = 0; k < l->n_out; k++)
+            n->origin[2 * l->out[k]] = at[0], n->origin[2 * l->out[k] + 1] = at[1];
         const float *in[SR_MAX_IO];
         float *o[SR_MAX_IO];
         sr__shape ins[SR_MAX_IO], os[SR_MAX_IO];

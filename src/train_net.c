@@ -216,8 +216,9 @@ double sr__tnet_sample(const sr__tnet *n, const sr__tpacked *pk, const float *th
 {
     int p = c->p, s = n->scale, L = n->nconv;
     size_t hw = (size_t)p * p, so = 3 * hw * s * s;
+    const sr__run rc = {c->ws, 1, 0, 0}; /* a sample is a whole image: its origin is 0 */
     for (int l = 0; l < L; l++) {
-        sr__conv_forward(&pk->fwd[l], l ? c->a[l] : lr, p, p, c->z[l], p, p, c->ws, 1);
+        sr__conv_forward(&pk->fwd[l], l ? c->a[l] : lr, p, p, c->z[l], p, p, &rc);
         if (l < L - 1)
             sr__t_prelu(c->z[l], theta + n->a_off[l], n->cout[l], hw, c->a[l + 1]);
     }
@@ -238,7 +239,7 @@ double sr__tnet_sample(const sr__tnet *n, const sr__tpacked *pk, const float *th
                          grad + n->b_off[l], c->col);
         if (l == 0)
             break;
-        sr__conv_forward(&pk->bwd[l], c->gz, p, p, c->ga, p, p, c->ws, 1);
+        sr__conv_forward(&pk->bwd[l], c->gz, p, p, c->ga, p, p, &rc);
         sr__t_prelu_back(c->z[l - 1], theta + n->a_off[l - 1], c->ga, n->cout[l - 1], hw, c->gz,
                          grad + n->a_off[l - 1]);
     }

@@ -97,9 +97,14 @@ static sr_status run_region(sr_net *net, const sr_model *m, const sr_image *in, 
             for (int c = 0; c < 3; c++)
                 x[((size_t)c * th + v) * tw + u] = px[gray ? 0 : c] / 255.f;
         }
+    /* Where the transformed region starts in the transformed padded image. */
+    int pw = padded_len(in->w, P, m->align), ph = padded_len(in->h, P, m->align);
+    int ux0 = t & 4 ? ry0 : rx0, ux1 = t & 4 ? ry1 : rx1, un = t & 4 ? ph : pw;
+    int vy0 = t & 4 ? rx0 : ry0, vy1 = t & 4 ? rx1 : ry1, vn = t & 4 ? pw : ph;
     const float *o;
     sr__shape os;
-    sr_status s = sr__net_forward(net, tw, th, nt, &o, &os, err);
+    sr_status s = sr__net_forward(net, tw, th, t & 1 ? un - ux1 : ux0, t & 2 ? vn - vy1 : vy0, nt,
+                                  &o, &os, err);
     if (s || !acc) {
         *res = o;
         return s;

@@ -51,12 +51,20 @@ static void out_size(const sr__conv *c, int w, int h, int *ow, int *oh)
     *oh = (h + c->pt + c->pb - (c->dh * (c->kh - 1) + 1)) / c->sh + 1;
 }
 
+/* in's pixel (0, 0) lies at (ox, oy) of the whole image (where Winograd blocks start) */
+static void run_at(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
+                   int threads, long ox, long oy)
+{
+    float *ws = sr__aligned_alloc(sr__conv_workspace(c, ow, oh) * sizeof(float));
+    const sr__run rc = {ws, threads, ox, oy};
+    sr__conv_forward(c, in, w, h, out, ow, oh, &rc);
+    free(ws);
+}
+
 static void run(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
                 int threads)
 {
-    float *ws = sr__aligned_alloc(sr__conv_workspace(c, ow, oh) * sizeof(float));
-    sr__conv_forward(c, in, w, h, out, ow, oh, ws, threads);
-    free(ws);
+    run_at(c, in, w, h, out, ow, oh, threads, 0, 0);
 }
 
 static void check_path(const char *path)
@@ -67,11 +75,20 @@ static void check_path(const char *path)
         unsetenv("SR_KERNEL");
         return;
     }
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const conv_case *t = &cases[i];
+    /* every case direct, then every 3x3 stride-1 case by Winograd (forced even where the
+     * automatic choice would not take it) */
+    for (size_t i = 0; i < 2 * (sizeof cases / sizeof cases[0]); i++) {
+        const conv_case *t = &cases[i / 2];
+        int wino = i % 2;
+        setenv("SR_CONV", wino ? "winograd" : "direct", 1);
         sr__conv c;
         setup_conv(&c, t, 11 + (unsigned)i);
         assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+        if (c.wino != wino) {
+            assert_true(wino && (t->k != 3 || t->stride != 1 || t->dil != 1));
+            free_conv(&c);
+            continue;
+        }
         int ow, oh;
         out_size(&c, t->w, t->h, &ow, &oh);
         size_t nin = (size_t)t->cin * t->w * t->h, nout = (size_t)t->cout * ow * oh;
@@ -82,15 +99,22 @@ static void check_path(const char *path)
         run(&c, in, t->w, t->h, par, ow, oh, 3); /* rows or channels split three ways */
         assert_memory_equal(par, out, nout * sizeof(float));
         sr__conv_reference(&c, in, t->w, t->h, ref, ow, oh);
-        /* fp32 accumulation of cin*k*k terms of size <= 0.2 against a double reference */
+        /* fp32 accumulation of cin*k*k terms of size <= 0.2 against a double reference; the
+         * same bound for Winograd, whose sums are shorter (cin terms, then 9): its measured
+         * error is 0.3-1x direct's on these cases (SR_TEST_VERBOSE=1 prints them) */
         double tol = 1e-6 * (t->cin * t->k * t->k) + 1e-6, worst = 0;
         for (size_t j = 0; j < nout; j++)
             worst = fmax(worst, fabs((double)out[j] - ref[j]));
         if (worst > tol)
-            fail_msg("%s case %zu: max error %g > %g", path, i, worst, tol);
+            fail_msg("%s%s case %zu: max error %g > %g", path, wino ? " winograd" : "", i / 2,
+                     worst, tol);
+        if (getenv("SR_TEST_VERBOSE"))
+            print_message("%s%s case %zu: max error %g\n", path, wino ? " winograd" : "", i / 2,
+                          worst);
         free(in), free(out), free(ref), free(par);
         free_conv(&c);
     }
+    unsetenv("SR_CONV");
     unsetenv("SR_KERNEL");
 }
 
@@ -98,41 +122,53 @@ static void test_generic_matches_reference(void **s) { (void)s; check_path("gene
 static void test_avx2_matches_reference(void **s) { (void)s; check_path("avx2"); }
 static void test_avx512_matches_reference(void **s) { (void)s; check_path("avx512"); }
 
-/* Output columns far enough from a cut must be bit-identical whether computed in a wide row or
- * in a narrow one starting elsewhere: vector lanes, tails and offsets must not change a value. */
-static void test_position_invariance(void **state)
+/* Output pixels far enough from a cut must be bit-identical whether computed in a large input
+ * or in a small window of it starting elsewhere (told where it starts): vector lanes, tails,
+ * offsets and, for Winograd, the block a pixel falls in must not change a value. Both paths,
+ * the window moved by odd and even amounts across and down. */
+static void position_invariance(const char *mode)
 {
-    (void)state;
-    const conv_case t = {16, 24, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 83, 6};
+    setenv("SR_CONV", mode, 1);
+    const conv_case t = {16, 24, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 83, 13};
     sr__conv c;
     setup_conv(&c, &t, 5);
     assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+    assert_int_equal(c.wino, strcmp(mode, "winograd") == 0);
     size_t nin = (size_t)t.cin * t.w * t.h;
     float *in = malloc(nin * sizeof(float));
     fill_random(in, nin, 9, -1.f, 1.f);
     float *full = malloc((size_t)t.cout * t.w * t.h * sizeof(float));
     run(&c, in, t.w, t.h, full, t.w, t.h, 1);
     for (int x0 = 1; x0 < 20; x0 += 3) {
-        int sw = 29 + x0;
-        float *sub = malloc((size_t)t.cin * sw * t.h * sizeof(float));
-        float *so = malloc((size_t)t.cout * sw * t.h * sizeof(float));
+        int y0 = x0 % 4, sw = 29 + x0, sh = t.h - y0 - (x0 & 1);
+        float *sub = malloc((size_t)t.cin * sw * sh * sizeof(float));
+        float *so = malloc((size_t)t.cout * sw * sh * sizeof(float));
         for (int ci = 0; ci < t.cin; ci++)
-            for (int y = 0; y < t.h; y++)
-                memcpy(sub + ((size_t)ci * t.h + y) * sw, in + ((size_t)ci * t.h + y) * t.w + x0,
-                       (size_t)sw * sizeof(float));
-        run(&c, sub, sw, t.h, so, sw, t.h, 1);
+            for (int y = 0; y < sh; y++)
+                memcpy(sub + ((size_t)ci * sh + y) * sw,
+                       in + ((size_t)ci * t.h + y + y0) * t.w + x0, (size_t)sw * sizeof(float));
+        run_at(&c, sub, sw, sh, so, sw, sh, 1, x0, y0);
         for (int co = 0; co < t.cout; co++)
-            for (int y = 0; y < t.h; y++)
+            for (int y = 1; y < sh - 1; y++)
                 for (int x = 1; x < sw - 1; x++) {
-                    float a = so[((size_t)co * t.h + y) * sw + x];
-                    float b = full[((size_t)co * t.h + y) * t.w + x + x0];
+                    float a = so[((size_t)co * sh + y) * sw + x];
+                    float b = full[((size_t)co * t.h + y + y0) * t.w + x + x0];
                     if (memcmp(&a, &b, sizeof a) != 0)
-                        fail_msg("offset %d, channel %d, (%d,%d): %.9g != %.9g", x0, co, x, y, a, b);
+                        fail_msg("%s, offset (%d,%d), channel %d, (%d,%d): %.9g != %.9g", mode,
+                                 x0, y0, co, x, y, a, b);
                 }
         free(sub), free(so);
     }
     free(in), free(full);
     free_conv(&c);
+    unsetenv("SR_CONV");
+}
+
+static void test_position_invariance(void **state)
+{
+    (void)state;
+    position_invariance("direct");
+    position_invariance("winograd");
 }
 
 /* ncnn's Deconvolution, as its reference implementation defines it: scatter every input pixel

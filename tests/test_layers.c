@@ -11,7 +11,7 @@ static void forward(sr__layer *l, const float *const *in, const sr__shape *ins, 
     assert_int_equal(ops->shape(l, ins, os), 0);
     float *ws = calloc(ops->workspace(l, ins, os) + 1, sizeof(float));
     float *outs[1] = {out};
-    const sr__run rc = {ws, 1};
+    const sr__run rc = {ws, 1, 0, 0};
     ops->forward(l, in, ins, outs, os, &rc);
     free(ws);
 }

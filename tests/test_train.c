@@ -190,7 +190,7 @@ static void test_export_matches_trainer(void **state)
     memcpy(sr__net_input(net), lr, 3 * p * p * sizeof(float));
     const float *theirs;
     sr__shape os;
-    st = sr__net_forward(net, p, p, 1, &theirs, &os, &err);
+    st = sr__net_forward(net, p, p, 0, 0, 1, &theirs, &os, &err);
     if (st) print_message("%s\n", err.msg);
     assert_int_equal(st, SR_OK);
     assert_int_equal(os.c, 3);

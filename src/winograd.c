@@ -1,0 +1,209 @@
+/* winograd.c - 3x3 stride-1 convolutions by Winograd's F(2x2,3x3).
+ *
+ * Each 2x2 block of output comes from its 4x4 input patch d as A^T [sum_ci U (.) V] A, with
+ * V = B^T d B (input transform), U = G g G^T (weights, transformed once at load) and (.) the
+ * element-wise product: 16 multiplies per input channel where direct convolution needs 36.
+ * The 16 sums over input channels are 16 matrix products (cout x cin) x (cin x tiles), which
+ * the direct kernel runs as 1x1 convolutions whose "pixels" are tiles.
+ *
+ * Why F(2x2,3x3) and not the larger F(4x4,3x3): in F(2x2,3x3) every output's arithmetic reads
+ * exactly its own 3x3 input window (B^T's first three rows touch d0..d2 only, A^T's first row
+ * sums those three), so its bits depend only on that window and on which of the block's four
+ * places it holds. Blocks are laid on even coordinates of the whole image (rc->ox, rc->oy say
+ * where this layer's input lies in it), so a pixel gets the same bits in every tile that
+ * computes it: tiled output still equals untiled output bit for bit. In F(4x4,3x3) an output's
+ * rounding depends on the whole 6x6 patch, and tiles would need ~5 pixels more halo per layer.
+ *
+ * Data flow, per work item (one row of blocks, up to `chunk` tiles of it): for each input
+ * channel, its four input rows, zero-padded, are split into even and odd columns (so the
+ * transform loads whole vectors: tile j's columns are even[j], odd[j], even[j+1], odd[j+1])
+ * and transformed into V[16][cin][chunk]; 16 products give M[16][cout][chunk]; the output
+ * transform adds the bias, applies the activation and stores two output rows. Work items are
+ * independent and their results do not depend on which thread runs them or how many do.
+ * Nothing the size of the layer is copied: the input is read where it lies.
+ */
+#include "internal.h"
+
+#include <omp.h>
+#include <string.h>
+
+/* Below this many channels in or out the transforms outweigh the saved multiplies (bench-conv:
+ * the 3-channel first layer runs faster direct). */
+#define WINO_MIN_CH 8
+
+int sr__wino_applies(const sr__conv *c)
+{
+    if (!c->kern || c->kw != 3 || c->kh != 3 || c->sw != 1 || c->sh != 1 || c->dw != 1 ||
+        c->dh != 1)
+        return 0;
+    const char *mode = getenv("SR_CONV");
+    if (mode && strcmp(mode, "direct") == 0)
+        return 0;
+    if (mode && strcmp(mode, "winograd") == 0)
+        return 1;
+    return c->cin >= WINO_MIN_CH && c->cout >= WINO_MIN_CH;
+}
+
+/* Floats of one position's packed weights: as sr__conv_pack lays out a 1x1 convolution. */
+static size_t pos_floats(const sr__conv *c)
+{
+    int cob = c->kern->cob, nb = (c->cout + cob - 1) / cob;
+    return (size_t)nb * cob * (c->cin + 2);
+}
+
+sr_status sr__wino_pack(sr__conv *c, sr_error *err)
+{
+    static const double G[4][3] = {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}};
+    int cob = c->kern->cob, cin = c->cin;
+    size_t per = pos_floats(c);
+    free(c->packed);
+    c->packed = sr__aligned_alloc(16 * per * sizeof(float)); /* biases and slopes stay 0 */
+    if (!c->packed)
+        return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing weights");
+    c->wino = 1;
+    for (int co = 0; co < c->cout; co++)
+        for (int ci = 0; ci < cin; ci++) {
+            const float *g = c->weight + ((size_t)co * cin + ci) * 9;
+            double gg[4][3]; /* G g */
+            for (int a = 0; a < 4; a++)
+                for (int l = 0; l < 3; l++)
+                    gg[a][l] = G[a][0] * g[l] + G[a][1] * g[3 + l] + G[a][2] * g[6 + l];
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++) {
+                    double u = gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2];
+                    float *dst = c->packed + (size_t)(a * 4 + b) * per;
+                    dst[((size_t)(co / cob) * cin + ci) * cob + co % cob] = (float)u;
+                }
+        }
+    return SR_OK;
+}
+
+typedef struct {
+    int px, py;     /* 1 when output column / row 0 is the second of its block */
+    int nbx, nby;   /* blocks across and down */
+    int chunk;      /* tiles per work item, a multiple of 16 */
+    int rs;         /* floats per even or odd row of a work item's input */
+    size_t scratch; /* floats per thread */
+} wino_geom;
+
+static int mod2(long v) { return (int)(v & 1); }
+
+/* An output pixel's place in the image is that of its window's centre: a padded layer's
+ * output pixel 0 lies where its input's does, so blocks start at column 0 of an untiled
+ * image, and a tile's row of blocks wastes nothing when its width is even. */
+static void geometry(const sr__conv *c, int ow, int oh, long ox, long oy, wino_geom *g)
+{
+    g->px = mod2(ox + 1 - c->pl), g->py = mod2(oy + 1 - c->pt);
+    g->nbx = (ow + g->px + 1) / 2, g->nby = (oh + g->py + 1) / 2;
+    /* Long rows of tiles keep the weights' trips from L2 few; V and M of an item still fit
+     * in about 1 MB (bench-conv: 128 tiles beat 64 by 5-10% on 256x256 64->64). */
+    int chunk = 16384 / (c->cin + c->cout) / 16 * 16;
+    chunk = chunk < 16 ? 16 : chunk > 128 ? 128 : chunk;
+    int need = (g->nbx + 15) / 16 * 16;
+    g->chunk = chunk < need ? chunk : need;
+    g->rs = g->chunk + 16; /* vector loads of tile j+1 stay inside */
+    /* V, M, the even/odd rows of one channel, and a row (for the split or the output) */
+    g->scratch = 16 * (size_t)(c->cin + c->cout) * g->chunk + 8 * (size_t)g->rs +
+                 4 * (size_t)g->rs + 16;
+}
+
+/* Scratch areas sized at load are one per processor; calls never use more threads than that. */
+static int scratch_count(void)
+{
+    int n = omp_get_num_procs();
+    return n > 1 ? n : 1;
+}
+
+size_t sr__wino_workspace(const sr__conv *c, int ow, int oh)
+{
+    wino_geom g;
+    geometry(c, ow, oh, c->pl, c->pt, &g); /* the larger case: both phases odd */
+    return (size_t)scratch_count() * g.scratch;
+}
+
+/* Rows 2i .. 2i+3 of the zero-padded input of one channel, columns 2 j0 .. 2 (j0 + rs) - 1,
+ * split into even columns (E, rows rs apart) and odd ones (O); padded column X is input
+ * column X - s, padded row Y input row Y - t. The input part is deinterleaved in place; only
+ * the zeros beside it and an odd column at either end are written one by one. */
+static void split_rows(const sr__conv_kernel *k, const float *in, int w, int h, int s, int t,
+                       int i, int j0, int rs, float *E, float *O)
+{
+    int X0 = 2 * j0, len = 2 * rs;
+    int x0 = X0 - s > 0 ? X0 - s : 0, x1 = X0 + len - s < w ? X0 + len - s : w;
+    for (int r = 0; r < 4; r++) {
+        float *e = E + r * rs, *o = O + r * rs;
+        int iy = 2 * i + r - t;
+        if (iy < 0 || iy >= h || x1 <= x0) {
+            memset(e, 0, (size_t)rs * sizeof(float));
+            memset(o, 0, (size_t)rs * sizeof(float));
+            continue;
+        }
+        const float *src = in + (size_t)iy * w;
+        int a = x0 + s - X0, b = x1 + s - X0; /* the input covers padded columns [a, b) */
+        int A = (a + 1) / 2, B = b / 2;       /* pairs (2m, 2m+1) wholly inside: m in [A, B) */
+        memset(e, 0, (size_t)A * sizeof(float));
+        memset(o, 0, (size_t)A * sizeof(float));
+        if (a & 1)
+            o[A - 1] = src[x0];
+        if (B > A)
+            k->deint(src + x0 + (a & 1), B - A, e + A, o + A);
+        if (b & 1) {
+            e[B] = src[x1 - 1];
+            o[B] = 0.f;
+            B++;
+        }
+        memset(e + B, 0, (size_t)(rs - B) * sizeof(float));
+        memset(o + B, 0, (size_t)(rs - B) * sizeof(float));
+    }
+}
+
+/* Each channel's four rows are a new place in memory, too many streams for the hardware
+ * prefetcher: on 256x256 tiles, waiting for them cost a fifth of the layer's time. Asking a
+ * few channels ahead hides it. */
+#define PREFETCH_AHEAD 4
+
+static void prefetch_rows(const float *in, int w, int h, int s, int t, int i, int j0, int rs)
+{
+    int X0 = 2 * j0;
+    int x0 = X0 - s > 0 ? X0 - s : 0, x1 = X0 + 2 * rs - s < w ? X0 + 2 * rs - s : w;
+    for (int r = 0; r < 4; r++) {
+        int iy = 2 * i + r - t;
+        if (iy >= 0 && iy < h)
+            for (int x = x0; x < x1; x += 16)
+                __builtin_prefetch(in + (size_t)iy * w + x);
+    }
+}
+
+void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                      int oh, const sr__run *rc)
+{
+    const sr__conv_kernel *k = c->kern;
+    wino_geom g;
+    geometry(c, ow, oh, rc->ox, rc->oy, &g);
+    int nt = rc->threads < scratch_count() ? rc->threads : scratch_count();
+    int s = g.px + c->pl, t = g.py + c->pt; /* block (0, 0) starts at input (-s, -t) */
+    int nch = (g.nbx + g.chunk - 1) / g.chunk;
+    size_t per = pos_floats(c), vs = (size_t)c->cin * g.chunk, ms = (size_t)c->cout * g.chunk;
+    sr__conv v = *c; /* one position's product: a 1x1 convolution over tiles */
+    v.kw = v.kh = 1;
+    v.pl = v.pr = v.pt = v.pb = 0;
+    v.act = SR_ACT_NONE;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) firstprivate(v) if (nt > 1)
+    for (int item = 0; item < g.nby * nch; item++) {
+        int i = item / nch, j0 = item % nch * g.chunk;
+        int nv = g.nbx - j0 < g.chunk ? g.nbx - j0 : g.chunk, n = (nv + 15) / 16 * 16;
+        float *V = rc->ws + (size_t)omp_get_thread_num() * g.scratch;
+        float *M = V + 16 * vs, *E = M + 16 * ms, *O = E + 4 * g.rs, *row = O + 4 * g.rs;
+        for (int ci = 0; ci < c->cin; ci++) {
+            if (ci + PREFETCH_AHEAD < c->cin)
+                prefetch_rows(in + (size_t)(ci + PREFETCH_AHEAD) * w * h, w, h, s, t, i, j0, g.rs);
+            split_rows(k, in + (size_t)ci * w * h, w, h, s, t, i, j0, g.rs, E, O);
+            k->wino_in(E, O, g.rs, n, V + (size_t)ci * g.chunk, vs);
+        }
+        for (int p = 0; p < 16; p++) {
+            v.packed = c->packed + p * per;
+            k->run(&v, V + p * vs, g.chunk, 1, M + p * ms, n, 1, 0, 1);
+        }
+        k->wino_out(c, M, ms, n, nv, row, out, ow, oh, 2 * i - g.py, 2 * j0 - g.px);
+    }
+}
