@@ -20,14 +20,21 @@
 #define VMUL(a, b) _mm256_mul_ps(a, b)
 #define VSUB(a, b) _mm256_sub_ps(a, b)
 /* shuffle_ps picks within 128-bit lanes; the 64-bit permute puts the lanes' halves in order */
-#define VDEINT(p, e, o)                                                                            \
+#define VDEINT(a, b, e, o)                                                                         \
     do {                                                                                           \
-        __m256 lo_ = _mm256_loadu_ps(p), hi_ = _mm256_loadu_ps((p) + 8);                           \
         e = _mm256_castpd_ps(_mm256_permute4x64_pd(                                                \
-            _mm256_castps_pd(_mm256_shuffle_ps(lo_, hi_, _MM_SHUFFLE(2, 0, 2, 0))), 0xd8));        \
+            _mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), 0xd8));            \
         o = _mm256_castpd_ps(_mm256_permute4x64_pd(                                                \
-            _mm256_castps_pd(_mm256_shuffle_ps(lo_, hi_, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));        \
+            _mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));            \
     } while (0)
+static inline __m256 load_in(const float *p, int a, int b)
+{
+    __m256i k = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(k, _mm256_set1_epi32(a - 1)),
+                                 _mm256_cmpgt_epi32(_mm256_set1_epi32(b), k));
+    return _mm256_maskload_ps(p, m);
+}
+#define VLOAD_IN(p, a, b) load_in(p, a, b)
 #define VINTER(a, b, p)                                                                            \
     do {                                                                                           \
         __m256 u0_ = _mm256_unpacklo_ps(a, b), u1_ = _mm256_unpackhi_ps(a, b);                     \

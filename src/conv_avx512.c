@@ -23,14 +23,20 @@
 #define VADD(a, b) _mm512_add_ps(a, b)
 #define VMUL(a, b) _mm512_mul_ps(a, b)
 #define VSUB(a, b) _mm512_sub_ps(a, b)
-#define VDEINT(p, e, o)                                                                            \
+#define VDEINT(a, b, e, o)                                                                         \
     do {                                                                                           \
-        __m512 lo_ = _mm512_loadu_ps(p), hi_ = _mm512_loadu_ps((p) + 16);                          \
-        e = _mm512_permutex2var_ps(lo_, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,   \
-                                                          22, 24, 26, 28, 30), hi_);               \
-        o = _mm512_permutex2var_ps(lo_, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21,   \
-                                                          23, 25, 27, 29, 31), hi_);               \
+        e = _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, \
+                                                        24, 26, 28, 30), b);                       \
+        o = _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, \
+                                                        25, 27, 29, 31), b);                       \
     } while (0)
+static inline __m512 load_in(const float *p, int a, int b)
+{
+    a = a < 0 ? 0 : a, b = b > 16 ? 16 : b;
+    __mmask16 m = b > a ? (__mmask16)(((1u << b) - 1u) & ~((1u << a) - 1u)) : 0;
+    return _mm512_maskz_loadu_ps(m, p);
+}
+#define VLOAD_IN(p, a, b) load_in(p, a, b)
 #define VINTER(a, b, p)                                                                            \
     do {                                                                                           \
         _mm512_storeu_ps(p, _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3,   \

@@ -227,8 +227,7 @@ struct sr__conv_kernel {
     void (*run)(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow, int oh,
                 int y0, int y1);
     /* Winograd's pieces (winograd_kernel.inc) */
-    void (*deint)(const float *src, int pairs, float *even, float *odd);
-    void (*wino_in)(const float *even, const float *odd, int rs, int n, float *V, size_t vs);
+    void (*wino_in)(const float *const *rows, int x0, int w, int n, float *V, size_t vs);
     void (*wino_out)(const sr__conv *c, const float *M, size_t pstride, int n, int nv,
                      float *tmp, float *out, int ow, int oh, int oy0, int ox0);
 };
