@@ -120,6 +120,10 @@ int sr_model_halo(const sr_model *m);      /* tile overlap: the receptive-field 
                                             * pixels, or the prepadding for very deep nets */
 int sr_model_exact_tiles(const sr_model *m); /* 1: output independent of the tile size */
 int sr_model_alignment(const sr_model *m); /* tile origins are multiples of this */
+/* The tile side a runner gets when none is asked for: SR_DEFAULT_TILE, or the reference
+ * program's for models whose output depends on the tiling (Real-CUGAN: 400, as
+ * realcugan-ncnn-vulkan's CPU path). */
+int sr_model_default_tile(const sr_model *m);
 int sr_model_prepad(const sr_model *m);    /* padding added around the image, as the family's
                                             * reference program adds it */
 /* "realesrgan" (reflect 10 pixels), "waifu2x" (clamp) or "realcugan" (reflect), detected at
@@ -156,7 +160,7 @@ size_t sr_net_bytes(const sr_net *n); /* memory the runner owns */
 int sr_net_tile(const sr_net *n);
 
 typedef struct {
-    int tile;     /* max tile side in input pixels; 0: SR_DEFAULT_TILE */
+    int tile;     /* max tile side in input pixels; 0: sr_model_default_tile */
     int nthreads; /* threads for the tiles of this one image; 0: all (OpenMP default) */
     int tta;      /* average the 8 flips/transposes (8x the work), as the reference programs' -x */
     int scale;    /* output size / input size, 1..16; 0: the model's own. Other factors resize
@@ -199,7 +203,7 @@ typedef void (*sr_batch_callback)(void *ctx, const sr_file_result *r, int done, 
 typedef struct {
     const char *in_dir, *out_dir;
     int threads;        /* 0: omp_get_max_threads() (honours OMP_NUM_THREADS) */
-    int tile;           /* max tile side in input pixels; 0: SR_DEFAULT_TILE */
+    int tile;           /* max tile side in input pixels; 0: sr_model_default_tile */
     sr_format format;   /* output format */
     int quality;        /* JPEG quality 1..100 */
     int force;          /* overwrite existing outputs instead of skipping them */

@@ -164,7 +164,7 @@ static int stop_requested(const sr_batch_params *p)
 sr_batch_params sr_batch_default_params(void)
 {
     return (sr_batch_params){.threads = 0,
-                             .tile = SR_DEFAULT_TILE,
+                             .tile = 0,
                              .format = SR_FMT_PNG,
                              .quality = 95,
                              .max_pixels = SR_DEFAULT_MAX_PIXELS};

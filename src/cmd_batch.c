@@ -50,7 +50,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *args, optio
     memset(o, 0, sizeof *o);
     o->quality = 95;
     o->noise = -1;
-    o->tile = SR_DEFAULT_TILE;
+    o->tile = 0;
     o->max_pixels = SR_DEFAULT_MAX_PIXELS;
     int only_pos = 0;
     for (int i = 1; i < argc; i++) {

@@ -273,6 +273,13 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes);
 sr_status sr__net_forward(sr_net *n, int w, int h, long ox, long oy, int threads,
                           const float **out, sr__shape *oshape, sr_error *err);
 float *sr__net_input(sr_net *n); /* where the caller writes the 3 x h x w input */
+/* Global average pools (the squeeze of squeeze-and-excitation blocks): SR_POOL_OWN computes
+ * them from the tile, as usual; SR_POOL_SAVE also copies them, in layer order, into buf;
+ * SR_POOL_USE takes them from buf instead (statistics of the whole image, upscale.c).
+ * buf holds sr__net_pool_len floats and must outlive the passes that use it. */
+enum { SR_POOL_OWN = 0, SR_POOL_SAVE, SR_POOL_USE };
+size_t sr__net_pool_len(const sr_net *n);
+void sr__net_pool_mode(sr_net *n, int mode, float *buf);
 /* A buffer of at least `floats` owned by the runner (for averaging outputs); NULL if no memory. */
 float *sr__net_acc(sr_net *n, size_t floats);
 

@@ -568,6 +568,10 @@ sr_status sr_model_set_family(sr_model *m, const char *family, sr_error *err)
 }
 int sr_model_exact_tiles(const sr_model *m) { return m->exact_tiles; }
 int sr_model_alignment(const sr_model *m) { return m->align; }
+int sr_model_default_tile(const sr_model *m)
+{
+    return m->family == SR_FAMILY_REALCUGAN ? 400 : SR_DEFAULT_TILE;
+}
 int sr_model_prepad(const sr_model *m) { return m->prepad; }
 size_t sr_model_weight_bytes(const sr_model *m) { return m->weight_bytes; }
 

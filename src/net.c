@@ -23,7 +23,30 @@ struct sr_net {
     size_t ws_cap, bytes;
     float *acc;     /* test-time augmentation's sum of outputs; made on first use */
     size_t acc_cap; /* floats */
+    int pool_mode;  /* SR_POOL_*: what global average pools do (sr__net_pool_mode) */
+    float *pool_buf;
 };
+
+/* A global average Pooling layer: its outputs are the statistics sr__net_pool_mode moves. */
+static int is_avg_pool(const sr__layer *l)
+{
+    return l->type == SR_L_POOLING && l->iparam[0] == 1;
+}
+
+size_t sr__net_pool_len(const sr_net *n)
+{
+    size_t len = 0;
+    for (int i = 0; i < n->m->nlayers; i++)
+        if (is_avg_pool(&n->m->layers[i]))
+            len += (size_t)n->m->blob_c[n->m->layers[i].in[0]];
+    return len;
+}
+
+void sr__net_pool_mode(sr_net *n, int mode, float *buf)
+{
+    n->pool_mode = mode;
+    n->pool_buf = buf;
+}
 
 static int root_of(const int *alias, int b)
 {
@@ -109,7 +132,7 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
 {
     *out = NULL;
     if (tile <= 0)
-        tile = SR_DEFAULT_TILE;
+        tile = sr_model_default_tile(m);
     if (tile < 16 || tile > 8192)
         return sr__err(err, SR_E_INVALID, "tile size %d outside 16..8192", tile);
     sr_net *n = calloc(1, sizeof *n);
@@ -242,6 +265,7 @@ sr_status sr__net_forward(sr_net *n, int w, int h, long ox, long oy, int threads
         return sr__err(err, SR_E_INVALID, "runner: a %dx%d tile does not fit (max %dx%d)", w, h,
                        n->max_w, n->max_h);
     n->origin[2 * m->input_blob] = ox, n->origin[2 * m->input_blob + 1] = oy;
+    size_t pool_at = 0; /* where the next global average pool's statistics go in pool_buf */
     for (int i = 0; i < m->nlayers; i++) {
         const sr__layer *l = &m->layers[i];
         long at[2] = {ox, oy}; /* the Input layer has no inputs */
@@ -262,6 +286,17 @@ sr_status sr__net_forward(sr_net *n, int w, int h, long ox, long oy, int threads
         for (int k = 0; k < l->n_out; k++) {
             o[k] = n->slot[n->blob_slot[l->out[k]]];
             os[k] = n->shapes[l->out[k]];
+        }
+        if (is_avg_pool(l) && n->pool_mode != SR_POOL_OWN) {
+            size_t c = (size_t)os[0].c;
+            if (n->pool_mode == SR_POOL_USE)
+                memcpy(o[0], n->pool_buf + pool_at, c * sizeof(float));
+            else
+                sr__layer_ops_of(l->type)->forward(l, in, ins, o, os, &rc);
+            if (n->pool_mode == SR_POOL_SAVE)
+                memcpy(n->pool_buf + pool_at, o[0], c * sizeof(float));
+            pool_at += c;
+            continue;
         }
         sr__layer_ops_of(l->type)->forward(l, in, ins, o, os, &rc);
     }

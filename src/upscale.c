@@ -170,6 +170,61 @@ static sr_status run_tile(sr_net *net, const sr_model *m, const sr_image *in, sr
     return SR_OK;
 }
 
+/* Real-CUGAN on an image larger than one tile: every tile gets the same squeeze-and-excitation
+ * statistics, made as realcugan-ncnn-vulkan's default sync-gap mode 3 makes them: the global
+ * average pools of 32x32 sample tiles (every third tile of a 32-pixel grid, whole triples
+ * only, each with the prepadding around it; with tta, each of its 8 transforms), summed in
+ * grid order and divided by their number. *nsamples is 0 when the image is too small on a
+ * side for a triple (under 96 pixels), and tiles keep their own statistics. */
+#define SE_GRID 32
+
+static sr_status se_statistics(const sr_model *m, sr_net *const *nets, int nnets,
+                               const sr_image *in, int tta, float *stats, int *nsamples,
+                               sr_error *err)
+{
+    int P = m->prepad, T = tta ? 8 : 1;
+    int xt = (in->w + SE_GRID - 1) / SE_GRID, yt = (in->h + SE_GRID - 1) / SE_GRID;
+    int nx = xt >= 3 ? xt / 3 : 0, ny = yt >= 3 ? yt / 3 : 0, n = nx * ny * T;
+    size_t len = sr__net_pool_len(nets[0]);
+    *nsamples = n;
+    if (!n)
+        return SR_OK;
+    float *all = malloc((size_t)n * len * sizeof(float));
+    if (!all)
+        return sr__err(err, SR_E_NOMEM, "upscale: out of memory for Real-CUGAN's statistics");
+    sr_status s = SR_OK;
+    int failed = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nnets) if (nnets > 1)
+    for (int k = 0; k < n; k++) {
+        sr_net *net = nets[omp_get_thread_num()];
+        int cell = k / T, x0 = cell % nx * 3 * SE_GRID, y0 = cell / nx * 3 * SE_GRID;
+        const float *res;
+        sr_error e;
+        sr__net_pool_mode(net, SR_POOL_SAVE, all + (size_t)k * len);
+        /* padded coordinates: the sample's pixels x0 .. x0 + 31 plus P each side */
+        sr_status ks = run_region(net, m, in, x0, x0 + SE_GRID + 2 * P, y0,
+                                  y0 + SE_GRID + 2 * P, k % T, 1, NULL, &res, &e);
+        sr__net_pool_mode(net, SR_POOL_OWN, NULL);
+        if (ks) {
+#pragma omp critical(sr_se_error)
+            if (!failed++) {
+                s = ks;
+                if (err)
+                    *err = e;
+            }
+        }
+    }
+    for (size_t j = 0; j < len; j++)
+        stats[j] = 0.f;
+    for (int k = 0; k < n && !s; k++)
+        for (size_t j = 0; j < len; j++)
+            stats[j] += all[(size_t)k * len + j];
+    for (size_t j = 0; j < len; j++)
+        stats[j] /= (float)n;
+    free(all);
+    return s;
+}
+
 /* Alpha (or nothing) for the output: bicubic from the input's alpha channel. */
 static sr_status upscale_alpha(const sr_image *in, sr_image *out, sr_error *err)
 {
@@ -222,6 +277,16 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     plan_axis(in->h, m->prepad, tile, m->align, m->exact_tiles, &ay);
     int ntiles = ax.n * ay.n;
     int failed = 0;
+    float *stats = NULL;
+    size_t plen = sr__net_pool_len(nets[0]);
+    if (m->family == SR_FAMILY_REALCUGAN && ntiles > 1 && plen) {
+        int nsamples = 0;
+        stats = malloc(plen * sizeof(float));
+        s = stats ? se_statistics(m, nets, nnets, in, tta, stats, &nsamples, err)
+                  : sr__err(err, SR_E_NOMEM, "upscale: out of memory");
+        for (int i = 0; i < nnets && !s && nsamples; i++)
+            sr__net_pool_mode(nets[i], SR_POOL_USE, stats);
+    }
     /* Threads share tiles when there are plenty; otherwise (a small image, a net tiled like
      * its reference program) the tiles go one after another with every thread inside each
      * layer. Smaller tiles would go round too, but each tile recomputes its halo: on a 256x256
@@ -251,6 +316,9 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
         if (failed && err)
             *err = terr;
     }
+    for (int i = 0; stats && i < nnets; i++)
+        sr__net_pool_mode(nets[i], SR_POOL_OWN, NULL);
+    free(stats);
     if (!s)
         s = upscale_alpha(in, out, err);
     if (!s && factor != S)
@@ -264,7 +332,7 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
 
 sr_upscale_params sr_upscale_default_params(void)
 {
-    return (sr_upscale_params){.tile = SR_DEFAULT_TILE, .nthreads = 0};
+    return (sr_upscale_params){.tile = 0, .nthreads = 0};
 }
 
 sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const sr_image *in,

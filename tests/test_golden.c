@@ -123,6 +123,62 @@ static void test_tile_dependent_nets_ignore_threads(void **state)
     }
 }
 
+/* Real-CUGAN on an image larger than one tile (400 pixels, realcugan-ncnn-vulkan's CPU default)
+ * gives every tile the squeeze-and-excitation statistics of the whole image, sampled as the
+ * reference's default sync-gap mode 3 does. The input is in96x80 mirrored out to 480x160 with
+ * its right half inverted, so its two tiles' own statistics differ from the image's; the
+ * references are two crops of realcugan-ncnn-vulkan's output, one in each tile (made as
+ * tests/data/README.md says). Measured: 0 and 2 values of 18432 off by one level; with each
+ * tile's own statistics (the previous behaviour) or one whole-image tile, up to 36 levels. */
+static void test_realcugan_shares_statistics(void **state)
+{
+    (void)state;
+    sr_model *m;
+    sr_error e;
+    if (sr_model_load_files(shared_path("models/realcugan/up2x-conservative.param"), NULL, &m, &e))
+        fail_msg("%s", e.msg);
+    sr_image src, in, out;
+    assert_int_equal(
+        sr_image_load(shared_path("golden/in96x80.png"), SR_DEFAULT_MAX_PIXELS, &src, &e), SR_OK);
+    assert_int_equal(src.w, 96), assert_int_equal(src.h, 80), assert_int_equal(src.c, 3);
+    assert_int_equal(sr_image_alloc(&in, 480, 160, 3, &e), SR_OK);
+    for (int y = 0; y < in.h; y++)
+        for (int x = 0; x < in.w; x++) {
+            int mx = x % 192, my = y % 160;
+            mx = mx < 96 ? mx : 191 - mx, my = my < 80 ? my : 159 - my;
+            for (int c = 0; c < 3; c++) {
+                uint8_t v = src.data[((size_t)my * 96 + mx) * 3 + c];
+                in.data[((size_t)y * in.w + x) * 3 + c] = x >= 240 ? 255 - v : v;
+            }
+        }
+    sr_upscale_params p = {.tile = 0, .nthreads = 2};
+    assert_int_equal(sr_upscale_image(m, &p, &in, &out, &e), SR_OK);
+    static const struct { const char *file; int x, y; } crops[] = {
+        {"realcugan-sync-300-96.png", 300, 96}, {"realcugan-sync-850-200.png", 850, 200}};
+    for (int k = 0; k < 2; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", SR_TEST_DATA, crops[k].file);
+        sr_image want;
+        assert_int_equal(sr_image_load(path, SR_DEFAULT_MAX_PIXELS, &want, &e), SR_OK);
+        int worst = 0, off = 0;
+        for (int y = 0; y < want.h; y++)
+            for (int x = 0; x < want.w * 3; x++) {
+                int d = abs(want.data[(size_t)y * want.w * 3 + x] -
+                            out.data[((size_t)(crops[k].y + y) * out.w + crops[k].x) * 3 + x]);
+                worst = d > worst ? d : worst;
+                off += d > 0;
+            }
+        print_message("Real-CUGAN, 480x160 in two tiles, crop %d: %d values off, max %d\n", k,
+                      off, worst);
+        if (worst > 1)
+            fail_msg("Real-CUGAN crop at (%d,%d): off by up to %d levels", crops[k].x,
+                     crops[k].y, worst);
+        sr_image_free(&want);
+    }
+    sr_image_free(&src), sr_image_free(&in), sr_image_free(&out);
+    sr_model_free(m);
+}
+
 /* The embedded default is the same network as the shared file: the outputs are identical. */
 static void test_embedded_matches_file(void **state)
 {
@@ -192,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_whole_image),
         cmocka_unit_test(test_small_tiles),
         cmocka_unit_test(test_tile_dependent_nets_ignore_threads),
+        cmocka_unit_test(test_realcugan_shares_statistics),
         cmocka_unit_test(test_embedded_matches_file),
         cmocka_unit_test(test_defaults_beat_bicubic),
     };
