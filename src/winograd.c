@@ -26,7 +26,6 @@
 #include <omp.h>
 #include <string.h>
 
-
 int sr__wino_applies(const sr__conv *c)
 {
     if (!c->kern || c->kw != 3 || c->kh != 3 || c->sw != 1 || c->sh != 1 || c->dw != 1 ||

@@ -9,7 +9,8 @@
  *   in96x80 animevideov3-x2 0.0971/2  -x4 0.0917/2  x4fast 0.1341/4   (mean abs / max, levels)
  * waifu2x upconv_7 (valid convolutions + Deconvolution, replicated prepadding 7; reference on
  * ncnn's CPU path, fp32): in64 0.0001/1, in96x80 0.0000/1. realesrgan-x4plus (RRDB, in64 only):
- * 0.1109/3; its tiles overlap by the prepadding, as the reference's do. realesrgan-x4plus-anime
+ * 0.1109/3; its tiles overlap by the prepadding, as the reference's do. realesr-animevideov3-x3
+ * (the x4 net and a bicubic 0.75 Interp; reference in tests/data): 0.0855/2. realesrgan-x4plus-anime
  * (RRDB, 6 blocks; reference in tests/data, made like the others): 0.1187/8, 99.9% of values
  * within one level, the few beyond at two sharp edges where the reference's fp16 storage
  * rounds differently (srgan's direct and Winograd paths agree there). waifu2x cunet (U-Net with
@@ -27,6 +28,7 @@ typedef struct {
 
 static const golden_model models[] = {
     {"realesrgan/realesr-animevideov3-x2", 2, 0, 0},
+    {"realesrgan/realesr-animevideov3-x3", 2, 1, 1},
     {"realesrgan/realesr-animevideov3-x4", 2, 0, 0},
     {"realesrgan/realesrgan-x4fast", 4, 0, 0},
     {"waifu2x/upconv_7-scale2x", 1, 0, 0},
