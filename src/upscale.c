@@ -291,11 +291,12 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
      * its reference program) the tiles go one after another with every thread inside each
      * layer. Smaller tiles would go round too, but each tile recomputes its halo: on a 256x256
      * image a compact net's 128-pixel tiles cost 1.6x the arithmetic of one whole tile. */
-    if (nnets == 1 || ntiles < 2 * nnets || (ntiles % nnets && ntiles < 4 * nnets)) {
+    int in_turn = nnets == 1 || ntiles < 2 * nnets || (ntiles % nnets && ntiles < 4 * nnets);
+    if (in_turn) {
         for (int t = 0; t < ntiles && !s; t++)
             s = run_tile(nets[0], m, in, out, ax.b[t % ax.n], ax.b[t % ax.n + 1], ay.b[t / ax.n],
                          ay.b[t / ax.n + 1], tta, nnets, err);
-    } else {
+    } else if (!s) {
         sr_error terr = {{0}};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nnets)
         for (int t = 0; t < ntiles; t++) {
