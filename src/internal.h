@@ -31,6 +31,20 @@ void sr__put_be32(uint8_t *p, uint32_t v); /* big-endian, as PNG chunks store nu
 void *sr__aligned_alloc_lazy(size_t bytes);
 double sr__now(void);                  /* monotonic seconds */
 
+/* Asks for the cache lines holding floats [p, p + n) ahead of their use (write: to be
+ * written). Winograd's transforms walk one row piece in each of 64 channel planes, more
+ * streams than the hardware prefetchers follow: asking one channel ahead saved about 2 ms of
+ * 29 on a 256x256 64->64 layer (bench-conv, Zen 4). */
+static inline void sr__prefetch_span(const float *p, int n, int write)
+{
+    const char *a = (const char *)((uintptr_t)p & ~(uintptr_t)63), *e = (const char *)(p + n);
+    for (; a < e; a += 64)
+        if (write)
+            __builtin_prefetch(a, 1, 3);
+        else
+            __builtin_prefetch(a, 0, 3);
+}
+
 /* ---- .param parsing (param.c) ---- */
 
 #define SR_MAX_KEYS 32 /* ncnn parameter ids 0..31 */
@@ -228,6 +242,8 @@ struct sr__conv_kernel {
                 int y0, int y1);
     /* Winograd's pieces (winograd_kernel.inc) */
     void (*wino_in)(const float *const *rows, int x0, int w, int n, float *V, size_t vs);
+    void (*wino_mul)(const float *U, int cin, int cout, const float *V, size_t vrow, int n,
+                     float *M);
     void (*wino_out)(const sr__conv *c, const float *M, size_t pstride, int n, int nv,
                      float *tmp, float *out, int ow, int oh, int oy0, int ox0);
 };

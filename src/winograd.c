@@ -127,28 +127,27 @@ void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *o
     int s = g.px + c->pl, t = g.py + c->pt; /* block (0, 0) starts at input (-s, -t) */
     int nch = (g.nbx + g.chunk - 1) / g.chunk;
     size_t per = pos_floats(c), vs = (size_t)c->cin * g.chunk, ms = (size_t)c->cout * g.chunk;
-    sr__conv v = *c; /* one position's product: a 1x1 convolution over tiles */
-    v.kw = v.kh = 1;
-    v.pl = v.pr = v.pt = v.pb = 0;
-    v.act = SR_ACT_NONE;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) firstprivate(v) if (nt > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
     for (int item = 0; item < g.nby * nch; item++) {
         int i = item / nch, j0 = item % nch * g.chunk;
         int nv = g.nbx - j0 < g.chunk ? g.nbx - j0 : g.chunk, n = (nv + 15) / 16 * 16;
         float *V = rc->ws + (size_t)omp_get_thread_num() * g.scratch;
         float *M = V + 16 * vs, *tmp = M + 16 * ms;
+        int xa = 2 * j0 - s > 0 ? 2 * j0 - s : 0, xb = 2 * j0 - s + 2 * n + 2; /* columns read */
+        xb = xb < w ? xb : w;
         for (int ci = 0; ci < c->cin; ci++) {
             const float *rows[4]; /* rows 2i .. 2i+3 of the padded input; NULL: padding */
             for (int r = 0; r < 4; r++) {
                 int iy = 2 * i + r - t;
                 rows[r] = iy >= 0 && iy < h ? in + ((size_t)ci * h + iy) * w : NULL;
             }
+            for (int r = 0; ci + 1 < c->cin && r < 4; r++)
+                if (rows[r])
+                    sr__prefetch_span(rows[r] + (size_t)h * w + xa, xb - xa, 0);
             k->wino_in(rows, 2 * j0 - s, w, n, V + (size_t)ci * g.chunk, vs);
         }
-        for (int p = 0; p < 16; p++) {
-            v.packed = c->packed + p * per;
-            k->run(&v, V + p * vs, g.chunk, 1, M + p * ms, n, 1, 0, 1);
-        }
+        for (int p = 0; p < 16; p++)
+            k->wino_mul(c->packed + p * per, c->cin, c->cout, V + p * vs, g.chunk, n, M + p * ms);
         k->wino_out(c, M, ms, n, nv, tmp, out, ow, oh, 2 * i - g.py, 2 * j0 - g.px);
     }
 }
