@@ -22,6 +22,7 @@ typedef struct {
     int scale;          /* --scale, 0 if not given */
     int exact;          /* the model must upscale by scale itself (eval) */
     int noise;          /* --noise 0..3, -1 if not given: picks a model in a folder */
+    int bf16;           /* --precision bf16 */
 } cli_model_opts;
 
 /* Loads the model the options name; with none, the embedded default for the scale (for factors

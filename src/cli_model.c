@@ -82,6 +82,8 @@ int cli_load_model(const cli_model_opts *o, sr_model **out)
         s = sr_model_load_embedded(chosen, out, &err);
     if (!s && o->family)
         s = sr_model_set_family(*out, o->family, &err);
+    if (!s && o->bf16)
+        s = sr_model_set_precision(*out, SR_PRECISION_BF16, &err);
     if (s) {
         fprintf(stderr, "srgan: cannot use model: %s\n", err.msg);
         sr_model_free(*out);

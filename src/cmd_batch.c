@@ -14,6 +14,7 @@ typedef struct {
     int npos;
     const char *model, *report, *family;
     int scale, threads, sequential, tile, quality, force, recursive, quiet, verbose, tta, noise;
+    int bf16;
     int format_set, shard_index, shard_count;
     sr_format format;
     uint64_t max_pixels;
@@ -35,6 +36,9 @@ static const char *const option_help =
     "  --format FMT         png, jpg, bmp, tga, webp (lossy) or webp-lossless (batch default\n"
     "                       png; upscale: OUT's extension)\n"
     "  --quality Q          JPEG and lossy WebP quality 1-100 (default 95)\n"
+    "  --precision P        fp32 (default) or bf16: the 3x3 convolutions' multiplies in\n"
+    "                       bfloat16, ~1.5x faster, output within 45 dB PSNR of fp32 (CPUs\n"
+    "                       with AVX512_BF16 only)\n"
     "  --tta                average the network over the 8 flips/transposes (8x slower,\n"
     "                       slightly cleaner; as the reference programs' -x)\n"
     "  --force              overwrite existing outputs (default: skip them)\n"
@@ -101,6 +105,9 @@ static int parse(int argc, char **argv, const char *cmd, const char *args, optio
             takes = 1, ok = v != NULL, o->report = v;
         } else if (!strcmp(a, "--force")) {
             o->force = 1;
+        } else if (!strcmp(a, "--precision")) {
+            takes = 1, ok = v && (!strcmp(v, "fp32") || !strcmp(v, "bf16"));
+            o->bf16 = ok && !strcmp(v, "bf16");
         } else if (!strcmp(a, "--tta")) {
             o->tta = 1;
         } else if (!strcmp(a, "--recursive")) {
@@ -167,7 +174,8 @@ int cmd_batch(int argc, char **argv)
     if (rc >= 0)
         return rc;
     sr_model *m;
-    if ((rc = cli_load_model(&(cli_model_opts){o.model, o.family, o.scale, 0, o.noise}, &m)))
+    if ((rc = cli_load_model(&(cli_model_opts){o.model, o.family, o.scale, 0, o.noise, o.bf16},
+                                    &m)))
         return rc;
     cli_progress prog;
     cli_progress_init(&prog, o.quiet, o.verbose);
@@ -235,7 +243,8 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
         }
     }
     sr_model *m = NULL;
-    if (use_model && (rc = cli_load_model(&(cli_model_opts){o.model, o.family, o.scale, 0, o.noise}, &m)))
+    if (use_model && (rc = cli_load_model(&(cli_model_opts){o.model, o.family, o.scale, 0, o.noise, o.bf16},
+                                    &m)))
         return rc;
     int scale = o.scale ? o.scale : m ? sr_model_scale(m) : 4;
     sr_image in = {0}, out = {0};

@@ -50,8 +50,8 @@ typedef struct {
 } run_result;
 
 /* Runs one batch in a child process; fills seconds, counts and the child's peak RSS. */
-static int run_child(const char *model, const char *in, const char *out, int threads, int tile,
-                     run_result *rr)
+static int run_child(const cli_model_opts *mo, const char *in, const char *out, int threads,
+                     int tile, run_result *rr)
 {
     int fd[2];
     if (pipe(fd))
@@ -63,7 +63,7 @@ static int run_child(const char *model, const char *in, const char *out, int thr
         close(fd[0]);
         sr_model *m;
         run_result cr = {0};
-        if (cli_load_model(&(cli_model_opts){model, NULL, 0, 0, -1}, &m) == 0) {
+        if (cli_load_model(mo, &m) == 0) {
             sr_batch_params p = sr_batch_default_params();
             p.in_dir = in;
             p.out_dir = out;
@@ -125,7 +125,8 @@ int cmd_bench(int argc, char **argv)
 {
     int nimages = 16, w = 256, h = 256, lw = 1024, lh = 1024, tile = SR_DEFAULT_TILE;
     int counts[64], ncounts = 0;
-    const char *model = NULL, *json = NULL;
+    const char *json = NULL;
+    cli_model_opts mo = {.noise = -1};
     int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -137,6 +138,7 @@ int cmd_bench(int argc, char **argv)
                    "  --large WxH          one large image for the tile path (default 1024x1024;"
                    " 0x0 skips)\n"
                    "  --model NAME|FILE    model (default: the embedded x4)\n"
+                   "  --precision P        fp32 (default) or bf16 (AVX512_BF16 CPUs)\n"
                    "  --threads-list 1,2,4 thread counts (default 1, 2, 4, ... up to the cores)\n"
                    "  --tile PX            tile size (default 256)\n"
                    "  --json FILE          also write the results as JSON\n");
@@ -151,7 +153,10 @@ int cmd_bench(int argc, char **argv)
                  lh <= 16384,
             i++;
         } else if (!strcmp(a, "--model")) {
-            ok = v != NULL, model = v, i++;
+            ok = v != NULL, mo.name = v, i++;
+        } else if (!strcmp(a, "--precision")) {
+            ok = v && (!strcmp(v, "fp32") || !strcmp(v, "bf16")), mo.bf16 = ok && !strcmp(v, "bf16"),
+            i++;
         } else if (!strcmp(a, "--threads-list")) {
             ok = v && (ncounts = parse_list(v, counts, 64)) > 0, i++;
         } else if (!strcmp(a, "--tile")) {
@@ -173,7 +178,7 @@ int cmd_bench(int argc, char **argv)
         counts[ncounts++] = ncpu;
     }
     sr_model *m;
-    int rc = cli_load_model(&(cli_model_opts){model, NULL, 0, 0, -1}, &m); /* validate now, before any child runs */
+    int rc = cli_load_model(&mo, &m); /* validate now, before any child runs */
     if (rc)
         return rc;
     char mname[128];
@@ -211,14 +216,15 @@ int cmd_bench(int argc, char **argv)
         rm_tree(root);
         return SR_EXIT_FAILED;
     }
-    printf("srgan parallel-benchmark: model %s, kernels %s, %d cores online\n", mname,
-           sr_kernel_path(), ncpu);
+    printf("srgan parallel-benchmark: model %s, kernels %s%s, %d cores online\n", mname,
+           sr_kernel_path(), mo.bf16 ? " (bf16 products)" : "", ncpu);
     FILE *jf = json ? fopen(json, "w") : NULL;
     if (json && !jf)
         fprintf(stderr, "srgan: %s: %s\n", json, strerror(errno));
     if (jf)
-        fprintf(jf, "{\"model\": \"%s\", \"kernels\": \"%s\", \"cores\": %d, \"runs\": [", mname,
-                sr_kernel_path(), ncpu);
+        fprintf(jf, "{\"model\": \"%s\", \"kernels\": \"%s\", \"precision\": \"%s\", "
+                "\"cores\": %d, \"runs\": [", mname, sr_kernel_path(), mo.bf16 ? "bf16" : "fp32",
+                ncpu);
     int best[2] = {1, 1};
     for (int k = 0; k < nwl; k++) {
         printf("\n%s: %d image(s) of %dx%d%s\n", wl[k].label, wl[k].nimages, wl[k].w, wl[k].h,
@@ -228,7 +234,7 @@ int cmd_bench(int argc, char **argv)
         double base = 0, best_rate = 0;
         for (int c = 0; c < ncounts; c++) {
             run_result rr;
-            if (run_child(model, dirs[k][0], dirs[k][1], counts[c], tile, &rr)) {
+            if (run_child(&mo, dirs[k][0], dirs[k][1], counts[c], tile, &rr)) {
                 printf("%8d   run failed\n", counts[c]);
                 rc = SR_EXIT_FAILED;
                 continue;

@@ -187,7 +187,7 @@ int cmd_eval(int argc, char **argv)
     if (lr && crops)
         return bad_usage("eval", "--crops makes its own low-resolution crops: drop --lr", usage);
     sr_model *m = NULL;
-    int rc = cli_load_model(&(cli_model_opts){model, NULL, scale, 1, -1}, &m);
+    int rc = cli_load_model(&(cli_model_opts){.name = model, .scale = scale, .exact = 1, .noise = -1}, &m);
     if (rc)
         return rc;
     sr__evalset set;

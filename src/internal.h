@@ -117,6 +117,7 @@ typedef struct {
     float *bias;         /* cout, zeros when the file has none, owned */
     float *packed;       /* weight in the micro-kernel's layout, owned */
     int wino;            /* packed holds Winograd F(2x2,3x3) weights (winograd.c) */
+    uint32_t *packed_bf16; /* those weights as bf16 pairs (conv_bf16.c), or NULL: fp32 */
     const sr__conv_kernel *kern; /* the kernel `packed` was laid out for */
 } sr__conv;
 
@@ -231,6 +232,21 @@ sr_status sr__wino_pack(sr__conv *c, sr_error *err);
 size_t sr__wino_workspace(const sr__conv *c, int ow, int oh);
 void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                       int oh, const sr__run *rc);
+/* Switches a Winograd layer packed for the AVX-512 kernel to bf16 products (fp32: back). */
+sr_status sr__wino_set_bf16(sr__conv *c, int on, sr_error *err);
+
+#ifdef SR_HAVE_X86_KERNELS
+/* bf16 pieces (conv_bf16.c): U and V hold channel pairs, one bf16 pair per 32-bit word. */
+int sr__bf16_supported(void); /* cpuid: AVX-512F, BW and BF16 */
+/* 16 positions of channels a and b (b NULL: zeros), stride floats apart, n tiles: to pairs */
+void sr__bf16_pair(const float *a, const float *b, size_t stride, int n, uint32_t *out,
+                   size_t ostride);
+/* M[co][j] = sum over pairs k of U[co][k] . V[k][j], j < n (a multiple of 16) */
+void sr__bf16_product(const uint32_t *U, int npair, int cout, const uint32_t *V, size_t vrow,
+                      int n, float *M);
+/* One position's fp32 weights as the AVX-512 kernel packs them, to pairs. */
+void sr__bf16_pack_position(const float *u, int cin, int cout, uint32_t *out);
+#endif
 
 /* Kernel paths (conv_avx512.c, conv_avx2.c, conv_generic.c share conv_kernel.inc). */
 struct sr__conv_kernel {

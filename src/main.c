@@ -77,7 +77,8 @@ static int cmd_models(int argc, char **argv)
 static int cmd_version(int argc, char **argv)
 {
     (void)argc, (void)argv;
-    printf("srgan %s (convolution kernels: %s)\n", SR_VERSION, sr_kernel_path());
+    printf("srgan %s (convolution kernels: %s%s)\n", SR_VERSION, sr_kernel_path(),
+           sr_precision_available(SR_PRECISION_BF16) ? ", --precision bf16 available" : "");
     return SR_EXIT_OK;
 }
 

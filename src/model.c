@@ -108,6 +108,7 @@ static void layer_free(sr__layer *l)
     free(l->conv.weight);
     free(l->conv.bias);
     free(l->conv.packed);
+    free(l->conv.packed_bf16);
 }
 
 void sr_model_free(sr_model *m)
@@ -564,6 +565,32 @@ sr_status sr_model_set_family(sr_model *m, const char *family, sr_error *err)
         return sr__err(err, SR_E_INVALID, "unknown model family '%s' (realesrgan, waifu2x or "
                        "realcugan)", family);
     set_family(m, f);
+    return SR_OK;
+}
+int sr_precision_available(sr_precision p)
+{
+    if (p != SR_PRECISION_BF16)
+        return p == SR_PRECISION_FP32;
+#ifdef SR_HAVE_X86_KERNELS
+    return sr__bf16_supported() && sr__conv_kernel_select() == &sr__conv_kernel_avx512;
+#else
+    return 0;
+#endif
+}
+
+sr_status sr_model_set_precision(sr_model *m, sr_precision p, sr_error *err)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        sr__conv *c = &m->layers[i].conv;
+        if (m->layers[i].type != SR_L_CONV || !c->wino)
+            continue;
+        sr_status s = sr__wino_set_bf16(c, p == SR_PRECISION_BF16, err);
+        if (s) {
+            for (int j = 0; j < i; j++) /* all or nothing */
+                sr__wino_set_bf16(&m->layers[j].conv, 0, NULL);
+            return s;
+        }
+    }
     return SR_OK;
 }
 int sr_model_exact_tiles(const sr_model *m) { return m->exact_tiles; }

@@ -55,7 +55,8 @@ sr_status sr__wino_pack(sr__conv *c, sr_error *err)
     static const double G[4][3] = {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}};
     int cob = c->kern->cob, cin = c->cin;
     size_t per = pos_floats(c);
-    free(c->packed);
+    free(c->packed), free(c->packed_bf16);
+    c->packed_bf16 = NULL;
     c->packed = sr__aligned_alloc(16 * per * sizeof(float)); /* biases and slopes stay 0 */
     if (!c->packed)
         return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing weights");
@@ -75,6 +76,34 @@ sr_status sr__wino_pack(sr__conv *c, sr_error *err)
                 }
         }
     return SR_OK;
+}
+
+/* Words of one position's bf16 weights: (cout rounded up to 16) x channel pairs. */
+static size_t pos_words(const sr__conv *c)
+{
+    return (size_t)(c->cout + 15) / 16 * 16 * ((c->cin + 1) / 2);
+}
+
+sr_status sr__wino_set_bf16(sr__conv *c, int on, sr_error *err)
+{
+    free(c->packed_bf16);
+    c->packed_bf16 = NULL;
+    if (!on)
+        return SR_OK;
+#ifdef SR_HAVE_X86_KERNELS
+    if (c->wino && c->kern == &sr__conv_kernel_avx512 && sr__bf16_supported()) {
+        size_t words = pos_words(c), per = pos_floats(c);
+        c->packed_bf16 = sr__aligned_alloc(16 * words * sizeof(uint32_t));
+        if (!c->packed_bf16)
+            return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing bf16 weights");
+        for (int p = 0; p < 16; p++)
+            sr__bf16_pack_position(c->packed + p * per, c->cin, c->cout,
+                                   c->packed_bf16 + p * words);
+        return SR_OK;
+    }
+#endif
+    return sr__err(err, SR_E_UNSUPPORTED, "bf16 needs a CPU with AVX512_BF16 and the avx512 "
+                   "kernels (this one runs %s)", c->kern ? c->kern->name : "none");
 }
 
 typedef struct {
@@ -99,8 +128,9 @@ static void geometry(const sr__conv *c, int ow, int oh, long ox, long oy, wino_g
     chunk = chunk < 16 ? 16 : chunk > 128 ? 128 : chunk;
     int need = (g->nbx + 15) / 16 * 16;
     g->chunk = chunk < need ? chunk : need;
-    /* V, M, an output block at an edge */
-    g->scratch = 16 * (size_t)(c->cin + c->cout) * g->chunk + 32 + 16;
+    /* V (in bf16: pairs, fewer words), M, an output block at an edge, two channels' fp32 V
+     * on their way to bf16 */
+    g->scratch = 16 * (size_t)(c->cin + c->cout) * g->chunk + 32 + 16 + 32 * (size_t)g->chunk;
 }
 
 /* Scratch areas sized at load are one per processor; calls never use more threads than that. */
@@ -127,6 +157,7 @@ void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *o
     int s = g.px + c->pl, t = g.py + c->pt; /* block (0, 0) starts at input (-s, -t) */
     int nch = (g.nbx + g.chunk - 1) / g.chunk;
     size_t per = pos_floats(c), vs = (size_t)c->cin * g.chunk, ms = (size_t)c->cout * g.chunk;
+    size_t bvs = (size_t)(c->cin + 1) / 2 * g.chunk; /* words per position of bf16 V */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
     for (int item = 0; item < g.nby * nch; item++) {
         int i = item / nch, j0 = item % nch * g.chunk;
@@ -144,10 +175,29 @@ void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *o
             for (int r = 0; ci + 1 < c->cin && r < 4; r++)
                 if (rows[r])
                     sr__prefetch_span(rows[r] + (size_t)h * w + xa, xb - xa, 0);
-            k->wino_in(rows, 2 * j0 - s, w, n, V + (size_t)ci * g.chunk, vs);
+            if (!c->packed_bf16) {
+                k->wino_in(rows, 2 * j0 - s, w, n, V + (size_t)ci * g.chunk, vs);
+                continue;
+            }
+#ifdef SR_HAVE_X86_KERNELS
+            /* bf16: the pair's two channels in fp32, then into V as pairs */
+            float *two = tmp + 48;
+            k->wino_in(rows, 2 * j0 - s, w, n, two + (ci & 1) * 16 * g.chunk, g.chunk);
+            if (ci & 1 || ci + 1 == c->cin)
+                sr__bf16_pair(two, ci & 1 ? two + 16 * g.chunk : NULL, g.chunk, n,
+                              (uint32_t *)V + (size_t)(ci / 2) * g.chunk, bvs);
+#endif
         }
-        for (int p = 0; p < 16; p++)
+        for (int p = 0; p < 16; p++) {
+#ifdef SR_HAVE_X86_KERNELS
+            if (c->packed_bf16) {
+                sr__bf16_product(c->packed_bf16 + p * pos_words(c), (c->cin + 1) / 2, c->cout,
+                                 (const uint32_t *)V + p * bvs, g.chunk, n, M + p * ms);
+                continue;
+            }
+#endif
             k->wino_mul(c->packed + p * per, c->cin, c->cout, V + p * vs, g.chunk, n, M + p * ms);
+        }
         k->wino_out(c, M, ms, n, nv, tmp, out, ow, oh, 2 * i - g.py, 2 * j0 - g.px);
     }
 }

@@ -42,7 +42,7 @@ static void setup_conv(sr__conv *c, const conv_case *t, unsigned seed)
 
 static void free_conv(sr__conv *c)
 {
-    free(c->weight), free(c->bias), free(c->slope), free(c->packed);
+    free(c->weight), free(c->bias), free(c->slope), free(c->packed), free(c->packed_bf16);
 }
 
 static void out_size(const sr__conv *c, int w, int h, int *ow, int *oh)
@@ -126,7 +126,7 @@ static void test_avx512_matches_reference(void **s) { (void)s; check_path("avx51
  * or in a small window of it starting elsewhere (told where it starts): vector lanes, tails,
  * offsets and, for Winograd, the block a pixel falls in must not change a value. Both paths,
  * the window moved by odd and even amounts across and down. */
-static void position_invariance(const char *mode)
+static void position_invariance(const char *mode, int bf16)
 {
     setenv("SR_CONV", mode, 1);
     const conv_case t = {16, 24, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 83, 13};
@@ -134,6 +134,8 @@ static void position_invariance(const char *mode)
     setup_conv(&c, &t, 5);
     assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
     assert_int_equal(c.wino, strcmp(mode, "winograd") == 0);
+    if (bf16)
+        assert_int_equal(sr__wino_set_bf16(&c, 1, NULL), SR_OK);
     size_t nin = (size_t)t.cin * t.w * t.h;
     float *in = malloc(nin * sizeof(float));
     fill_random(in, nin, 9, -1.f, 1.f);
@@ -154,8 +156,8 @@ static void position_invariance(const char *mode)
                     float a = so[((size_t)co * sh + y) * sw + x];
                     float b = full[((size_t)co * t.h + y + y0) * t.w + x + x0];
                     if (memcmp(&a, &b, sizeof a) != 0)
-                        fail_msg("%s, offset (%d,%d), channel %d, (%d,%d): %.9g != %.9g", mode,
-                                 x0, y0, co, x, y, a, b);
+                        fail_msg("%s%s, offset (%d,%d), channel %d, (%d,%d): %.9g != %.9g", mode,
+                                 bf16 ? " bf16" : "", x0, y0, co, x, y, a, b);
                 }
         free(sub), free(so);
     }
@@ -167,8 +169,75 @@ static void position_invariance(const char *mode)
 static void test_position_invariance(void **state)
 {
     (void)state;
-    position_invariance("direct");
-    position_invariance("winograd");
+    position_invariance("direct", 0);
+    position_invariance("winograd", 0);
+}
+
+static int bf16_available(void)
+{
+#ifdef SR_HAVE_X86_KERNELS
+    if (sr__bf16_supported() && !strcmp(sr__conv_kernel_select()->name, "avx512"))
+        return 1;
+#endif
+    print_message("skipped: this CPU has no AVX512_BF16 (or SR_KERNEL is not avx512)\n");
+    return 0;
+}
+
+/* bf16 products: every 3x3 stride-1 case against the double reference, within the rounding of
+ * V and U to 8-bit mantissas (relative 2^-9 each, then the transforms' sums of up to 4 and 9
+ * terms): the bound is 2^-6 times the sum of |w x| over the window. Measured: 0.04-0.4 of it
+ * (the 3-channel case the most); a swapped pair or a lost channel is off by about the value
+ * itself, 64x the bound. Threads and place in the image still do not change a bit. */
+static void test_bf16_products(void **state)
+{
+    (void)state;
+    if (!bf16_available())
+        skip();
+    setenv("SR_CONV", "winograd", 1);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const conv_case *t = &cases[i];
+        sr__conv c;
+        setup_conv(&c, t, 40 + (unsigned)i);
+        assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+        if (!c.wino) {
+            free_conv(&c);
+            continue;
+        }
+        assert_int_equal(sr__wino_set_bf16(&c, 1, NULL), SR_OK);
+        int ow, oh;
+        out_size(&c, t->w, t->h, &ow, &oh);
+        size_t nin = (size_t)t->cin * t->w * t->h, nout = (size_t)t->cout * ow * oh;
+        float *in = malloc(nin * sizeof(float)), *out = malloc(nout * sizeof(float)),
+              *ref = malloc(nout * sizeof(float)), *par = malloc(nout * sizeof(float));
+        fill_random(in, nin, 200 + (unsigned)i, -1.f, 1.f);
+        run(&c, in, t->w, t->h, out, ow, oh, 1);
+        run(&c, in, t->w, t->h, par, ow, oh, 3);
+        assert_memory_equal(par, out, nout * sizeof(float));
+        /* the reference on |w| and |x| gives each output's sum of |w x| (bias and activation
+         * off for that run) */
+        sr__conv a = c;
+        float *aw = malloc((size_t)c.cout * c.cin * 9 * sizeof(float)), *ain = malloc(nin * sizeof(float));
+        float *zero = calloc((size_t)c.cout, sizeof(float)), *mag = malloc(nout * sizeof(float));
+        for (size_t j = 0; j < (size_t)c.cout * c.cin * 9; j++)
+            aw[j] = fabsf(c.weight[j]);
+        for (size_t j = 0; j < nin; j++)
+            ain[j] = fabsf(in[j]);
+        a.weight = aw, a.bias = zero, a.act = SR_ACT_NONE;
+        sr__conv_reference(&a, ain, t->w, t->h, mag, ow, oh);
+        sr__conv_reference(&c, in, t->w, t->h, ref, ow, oh);
+        double worst = 0; /* error over bound */
+        for (size_t j = 0; j < nout; j++)
+            worst = fmax(worst, fabs((double)out[j] - ref[j]) / (mag[j] / 64.0 + 1e-6));
+        if (worst > 1)
+            fail_msg("bf16 case %zu: error %.3g x the bound", i, worst);
+        if (getenv("SR_TEST_VERBOSE"))
+            print_message("bf16 case %zu: error %.3g x the bound\n", i, worst);
+        free(aw), free(ain), free(zero), free(mag);
+        free(in), free(out), free(ref), free(par);
+        free_conv(&c);
+    }
+    unsetenv("SR_CONV");
+    position_invariance("winograd", 1);
 }
 
 /* ncnn's Deconvolution, as its reference implementation defines it: scatter every input pixel
@@ -247,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_avx2_matches_reference),
         cmocka_unit_test(test_avx512_matches_reference),
         cmocka_unit_test(test_position_invariance),
+        cmocka_unit_test(test_bf16_products),
         cmocka_unit_test(test_deconvolution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
