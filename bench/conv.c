@@ -1,6 +1,7 @@
 /* bench/conv.c - this machine's FP32 FMA peak, and the convolution kernels' GFLOP/s on the shapes
  * of the shipped models, as % of that peak. 1 thread and all threads (each thread runs its own
- * convolution: the way the batch uses them). Each shape runs direct and by Winograd; Winograd's
+ * convolution: the way the batch uses them). Each shape runs direct, by Winograd, and by
+ * Winograd with bf16 products where the CPU has AVX512_BF16 ("wino-bf16"); Winograd's
  * GFLOP/s are direct-equivalent (the direct FLOP count over its time), so above 100% of peak
  * means faster than any direct kernel can be. "auto" marks the path srgan picks for the shape.
  * Never part of CI: timings are not assertions.
@@ -106,9 +107,12 @@ int main(int argc, char **argv)
     printf("(* = the path srgan picks for the shape)\n");
     printf("%-22s %9s %8s %-9s %11s %7s %11s %7s\n", "shape", "tile", "MFLOP", "path",
            "1T GFLOP/s", "% peak", "NT GFLOP/s", "% peak");
-    for (int s = 0; s < 2 * nshapes; s++) {
-        const shape *sh = &shapes[s / 2];
-        const char *mode = s % 2 ? "winograd" : "direct";
+    int bf16 = sr_precision_available(SR_PRECISION_BF16);
+    for (int s = 0; s < 3 * nshapes; s++) {
+        const shape *sh = &shapes[s / 3];
+        const char *mode = s % 3 ? "winograd" : "direct";
+        if (s % 3 == 2 && !bf16)
+            continue;
         sr__conv c = {.cin = sh->cin, .cout = sh->cout, .kw = sh->k, .kh = sh->k, .dw = 1, .dh = 1,
                       .sw = 1, .sh = 1, .pl = sh->k / 2, .pr = sh->k / 2, .pt = sh->k / 2,
                       .pb = sh->k / 2, .act = SR_ACT_PRELU};
@@ -119,9 +123,9 @@ int main(int argc, char **argv)
         fill(c.weight, nw, 7);
         unsetenv("SR_CONV");
         c.kern = sr__conv_kernel_select();
-        int chosen = sr__wino_applies(&c) == (s % 2);
+        int chosen = s % 3 < 2 && sr__wino_applies(&c) == (s % 3);
         setenv("SR_CONV", mode, 1);
-        if (sr__conv_pack(&c, NULL)) {
+        if (sr__conv_pack(&c, NULL) || (s % 3 == 2 && sr__wino_set_bf16(&c, 1, NULL))) {
             fprintf(stderr, "pack failed\n");
             return 1;
         }
@@ -153,9 +157,9 @@ int main(int argc, char **argv)
             gf[ti] = flop * T / best / 1e9;
         }
         printf("%-22s %4dx%-4d %8.1f %-9s %11.1f %6.1f%% %11.1f %6.1f%%\n", sh->what, n, n,
-               flop / 1e6, chosen ? (s % 2 ? "wino*" : "direct*") : mode, gf[0],
+               flop / 1e6, s % 3 == 2 ? "wino-bf16" : chosen ? (s % 3 ? "wino*" : "direct*") : mode, gf[0],
                100 * gf[0] / peak[0], gf[1], 100 * gf[1] / peak[1]);
-        free(c.weight), free(c.bias), free(c.slope), free(c.packed);
+        free(c.weight), free(c.bias), free(c.slope), free(c.packed), free(c.packed_bf16);
     }
     return 0;
 }
