@@ -3,7 +3,8 @@
 # models on this CPU, on the same 256x256 photo (128x128 for the RRDB x4plus), in one go:
 #   realesrgan-ncnn-vulkan on Mesa lavapipe (it has no CPU path), waifu2x-ncnn-vulkan's and
 #   realcugan-ncnn-vulkan's ncnn CPU paths, and PyTorch CPU for the compact Real-ESRGAN nets
-#   (bench/torch_srvgg.py, if python3-torch is installed).
+#   (bench/torch_srvgg.py, if python3-torch is installed); and, on CPUs with AVX512_BF16,
+#   srgan's own --precision bf16 (its ratio under 1: faster than srgan's fp32 default).
 # Each program runs pinned to THREADS cores (default: 1 and 2); a figure is the best of two
 # whole-process runs (PyTorch: the forward pass alone, best of two after a warm-up, so the
 # comparison favours it). Prints seconds per image and the ratio to srgan.
@@ -41,6 +42,8 @@ cugan-up2x|realcugan/up2x-conservative|realcugan-cpu|se|2|-1|$IN256
 x4plus|realesrgan/realesrgan-x4plus|realesrgan|realesrgan-x4plus|4|-1|$IN128"
 PYTHON=${PYTHON:-/usr/bin/python3}
 have_torch=0
+have_bf16=0
+"$SRGAN" version | grep -q bf16 && have_bf16=1
 "$PYTHON" -c "import torch, skimage" 2>/dev/null && have_torch=1
 
 printf '%-16s %3s %9s  %-28s %9s %7s\n' model thr srgan_s other other_s ratio
@@ -59,6 +62,12 @@ while IFS='|' read -r name file peer pmodel scale noise in; do
                  "$SHARED/models/$file.param" "$in" "$t" 2)
             printf '%-16s %3s %9.2f  %-28s %9.2f %6.2fx\n' "$name" "$t" "$s" \
                 "pytorch (forward only)" "$py" "$(awk "BEGIN{print $py / $s}")"
+        fi
+        if [ $have_bf16 = 1 ]; then # srgan's own bf16 path, against its fp32 default
+            b=$(best2 taskset -c "$cores" "$SRGAN" upscale "$in" "$out/s.png" \
+                --model "$SHARED/models/$file.param" --threads "$t" -q --precision bf16)
+            printf '%-16s %3s %9.2f  %-28s %9.2f %6.2fx\n' "$name" "$t" "$s" \
+                "srgan --precision bf16" "$b" "$(awk "BEGIN{print $b / $s}")"
         fi
     done
 done <<< "$cases"
