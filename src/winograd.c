@@ -19,7 +19,8 @@
  * are transformed into V[16][cin][chunk]; 16 products give M[16][cout][chunk]; the output
  * transform adds the bias, applies the activation and stores two output rows. Work items are
  * independent and their results do not depend on which thread runs them or how many do.
- * Nothing the size of the layer is copied.
+ * Nothing the size of the layer is copied. With bf16 weights (--precision bf16) V is built two
+ * channels at a time and stored as bf16 pairs, and the products run in conv_bf16.c.
  */
 #include "internal.h"
 
