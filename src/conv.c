@@ -227,6 +227,14 @@ static void conv_s2d(const sr__conv *c, const float *in, int w, int h, float *ou
             apply_act(c, co, out + (size_t)co * oh * ow, (size_t)oh * ow);
 }
 
+/* One row of a zero-padded copy: pl zeros, cw floats of src, zeros up to rs. */
+static void pad_row(float *row, const float *src, int pl, int cw, int rs)
+{
+    memset(row, 0, (size_t)pl * sizeof(float));
+    memcpy(row + pl, src, (size_t)cw * sizeof(float));
+    memset(row + pl + cw, 0, (size_t)(rs - pl - cw) * sizeof(float));
+}
+
 void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
                       const sr__run *rc)
 {
@@ -262,9 +270,7 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
                         memset(row, 0, (size_t)rs * sizeof(float));
                         continue;
                     }
-                    memset(row, 0, (size_t)c->pl * sizeof(float));
-                    memcpy(row + c->pl, in + ((size_t)ci * h + iy) * w, (size_t)cw * sizeof(float));
-                    memset(row + c->pl + cw, 0, (size_t)(rs - c->pl - cw) * sizeof(float));
+                    pad_row(row, in + ((size_t)ci * h + iy) * w, c->pl, cw, rs);
                 }
             c->kern->run(c, pad, rs, bph, out + (size_t)y0 * ow, ow, oh, 0, y1 - y0);
         }
@@ -280,9 +286,7 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
         memset(plane, 0, (size_t)c->pt * rs * sizeof(float));
         for (int y = 0; y < chh; y++) {
             float *row = plane + (size_t)(y + c->pt) * rs;
-            memset(row, 0, (size_t)c->pl * sizeof(float));
-            memcpy(row + c->pl, in + ((size_t)ci * h + y) * w, (size_t)cw * sizeof(float));
-            memset(row + c->pl + cw, 0, (size_t)(rs - c->pl - cw) * sizeof(float));
+            pad_row(row, in + ((size_t)ci * h + y) * w, c->pl, cw, rs);
         }
         memset(plane + (size_t)(chh + c->pt) * rs, 0,
                (size_t)(ph - chh - c->pt) * rs * sizeof(float));
