@@ -257,6 +257,30 @@ sr_status sr_batch_write_report(const char *path, const sr_batch_result *res, co
  * crops of the photos under data_dir, low resolution made with sr_image_downscale. */
 struct sr_train_progress;
 
+/* One random degradation step: applied to a training crop with probability p, its strength
+ * drawn uniformly from [lo, hi]. */
+typedef struct {
+    float p, lo, hi;
+} sr_degrade_step;
+
+/* What happens to each low-resolution training crop after the bicubic downscale, in this order,
+ * as a camera or a web resizer does it: Gaussian blur (sigma in low-resolution pixels), Gaussian
+ * noise (sigma in 8-bit levels, per channel), rounding to 8 bits, then a JPEG round trip
+ * (quality, libjpeg's IJG tables, 4:2:0 chroma). All p = 0: clean crops. */
+typedef struct {
+    sr_degrade_step blur, noise, jpeg;
+} sr_degradation;
+
+/* Parses "none" or comma-separated steps "jpeg=30-95@0.8,noise=1-4@0.3,blur=0.3-1.2@0.3"
+ * (range lo-hi or a single value; @p defaults to 1). */
+sr_status sr_degradation_parse(const char *spec, sr_degradation *d, sr_error *err);
+/* The canonical spec of d ("none" when clean), as parse reads it back. */
+void sr_degradation_format(const sr_degradation *d, char *buf, size_t size);
+
+/* The quality (1-100) an IJG-style encoder was set to when it wrote this JPEG, estimated from
+ * the file's own quantisation tables; 0 when data is not a JPEG or has no luma table. */
+int sr_jpeg_quality(const void *data, size_t len);
+
 typedef struct {
     const char *data_dir;   /* training photos (searched recursively) */
     const char *val_dir;    /* NULL, or photos scored with TRAINING.md's crops */
@@ -270,6 +294,8 @@ typedef struct {
     int loss;               /* 0 L1, 1 Charbonnier, 2 L2 */
     int sampling;           /* 1 (default): a photo uniformly, then a crop in it; 0: crops
                              * uniform over all pixels (big photos dominate) */
+    sr_degradation degrade; /* applied to every low-resolution crop; zero: clean */
+    int val_jpeg;           /* 1..100: validation inputs saved as JPEG at this quality first */
     uint64_t seed;
     int threads;            /* 0: all */
     int val_every;          /* steps between validations (0: only at the end) */

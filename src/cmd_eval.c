@@ -192,7 +192,7 @@ int cmd_eval(int argc, char **argv)
         return rc;
     sr__evalset set;
     sr_error err;
-    sr_status s = sr__evalset_load(hr, lr, scale, crops, &set, &err);
+    sr_status s = sr__evalset_load(hr, lr, scale, crops, 0, &set, &err);
     scores *sc = s ? NULL : calloc((size_t)set.n, sizeof *sc), mean = {{0, 0}, {0, 0}};
     if (!s && !sc)
         s = sr__err(&err, SR_E_NOMEM, "out of memory");

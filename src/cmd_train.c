@@ -19,11 +19,16 @@ static const char usage_text[] =
     "  --loss l1|charbonnier|l2   pixel loss (default l1)\n"
     "  --sampling photo|area  pick a photo, then a crop in it (default); or crops uniform over\n"
     "                        all pixels, which favours the biggest photos\n"
+    "  --degrade SPEC        what each low-resolution crop goes through: none (default), or\n"
+    "                        e.g. jpeg=30-95@0.8,noise=0-4@0.3,blur=0.3-1.2@0.3 (blur sigma in\n"
+    "                        pixels, noise sigma in levels, JPEG quality; @ the probability)\n"
     "  --val DIR             photos to validate on (TRAINING.md's crops), every --val-every\n"
+    "  --val-jpeg Q          validate on those crops saved as JPEG at quality Q\n"
     "  --val-every N         steps between validations (default 1000)\n"
     "  --checkpoint-minutes M  time between checkpoints (default 5)\n"
     "  --resume CKPT         continue from a checkpoint (NAME.ckpt)\n"
-    "  --init CKPT           start from another run's weights (same CxB, any scale)\n"
+    "  --init CKPT|MODEL     start from another run's weights (same CxB, any scale): its\n"
+    "                        checkpoint, its .param/.bin or an embedded model's name\n"
     "  --seed S              initialisation and crop order (default 1)\n"
     "  --threads N           (default: all cores)\n"
     "Writes NAME.param + NAME.bin (ncnn; the averaged weights) and NAME.ckpt. Ctrl-C writes a\n"
@@ -111,6 +116,14 @@ int cmd_train(int argc, char **argv)
             ok = cli_int(v, 8, 512, &p.patch);
         } else if (!strcmp(a, "--threads") || !strcmp(a, "-j")) {
             ok = cli_int(v, 1, 1024, &p.threads);
+        } else if (!strcmp(a, "--val-jpeg")) {
+            ok = cli_int(v, 1, 100, &p.val_jpeg);
+        } else if (!strcmp(a, "--degrade")) {
+            sr_error e;
+            if (sr_degradation_parse(v, &p.degrade, &e)) {
+                fprintf(stderr, "srgan train: %s\n", e.msg);
+                return SR_EXIT_USAGE;
+            }
         } else if (!strcmp(a, "--val-every")) {
             ok = cli_int(v, 0, 100000000, &p.val_every);
         } else if (!strcmp(a, "--seed")) {

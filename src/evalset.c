@@ -52,8 +52,20 @@ static sr_status to_rgb(sr_image *img, sr_error *err)
     return SR_OK;
 }
 
+/* The quality of the JPEG at path, 0 when it is not one or cannot be read. */
+static int file_quality(const char *path)
+{
+    uint8_t *b;
+    size_t n;
+    if (sr__read_file(path, (size_t)1 << 30, &b, &n, NULL))
+        return 0;
+    int q = sr_jpeg_quality(b, n);
+    free(b);
+    return q;
+}
+
 static sr_status add_pair(sr__evalset *set, const char *name, sr_image *hr, const char *lr_path,
-                          int scale, sr_error *err)
+                          int scale, int jpeg, sr_error *err)
 {
     sr__eval_pair *p = realloc(set->p, (size_t)(set->n + 1) * sizeof *p);
     if (!p)
@@ -69,6 +81,10 @@ static sr_status add_pair(sr__evalset *set, const char *name, sr_image *hr, cons
                           : sr_image_downscale(&p->hr, scale, &p->lr, err);
     if (!s)
         s = to_rgb(&p->lr, err);
+    if (!s && lr_path)
+        p->lr_quality = file_quality(lr_path);
+    else if (!s && jpeg)
+        s = sr__jpeg_roundtrip(&p->lr, jpeg, &p->lr_quality, err);
     if (!s && (p->lr.w * scale != p->hr.w || p->lr.h * scale != p->hr.h))
         s = sr__err(err, SR_E_INVALID, "%s: low-resolution image is %dx%d, not %dx%d / %d",
                     lr_path ? lr_path : name, p->lr.w, p->lr.h, p->hr.w, p->hr.h, scale);
@@ -76,7 +92,7 @@ static sr_status add_pair(sr__evalset *set, const char *name, sr_image *hr, cons
 }
 
 sr_status sr__evalset_load(const char *hr_dir, const char *lr_dir, int scale, int crops,
-                           sr__evalset *set, sr_error *err)
+                           int jpeg, sr__evalset *set, sr_error *err)
 {
     memset(set, 0, sizeof *set);
     sr__strlist files;
@@ -108,7 +124,7 @@ sr_status sr__evalset_load(const char *hr_dir, const char *lr_dir, int scale, in
             snprintf(name, sizeof name, n > 1 ? "%s#%d" : "%s", files.v[i], k);
             s = crop(&img, rect[k], &hr, err);
             if (!s)
-                s = add_pair(set, name, &hr, lr, scale, err);
+                s = add_pair(set, name, &hr, lr, scale, jpeg, err);
             sr_image_free(&hr);
         }
         sr_image_free(&img);

@@ -30,6 +30,7 @@ void sr__put_be32(uint8_t *p, uint32_t v); /* big-endian, as PNG chunks store nu
  * (a runner's activations) is paid for when first written. */
 void *sr__aligned_alloc_lazy(size_t bytes);
 double sr__now(void);                  /* monotonic seconds */
+uint64_t sr__rng_next(uint64_t *state); /* splitmix64: the one random generator, seeded */
 
 /* Asks for the cache lines holding floats [p, p + n) ahead of their use (write: to be
  * written). Winograd's transforms walk one row piece in each of 64 channel planes, more
@@ -342,11 +343,25 @@ sr_status sr__image_save(const char *path, const sr_image *img, sr_format fmt, i
 sr_status sr__webp_encode(const sr_image *img, int quality, int lossless, uint8_t **data,
                           size_t *len, sr_error *err);
 
+/* ---- JPEG encoding (jpeg.c) and degradations (degrade.c) ---- */
+
+/* libjpeg-turbo at quality 1..100 with 4:2:0 chroma, into a malloc'd buffer. */
+sr_status sr__jpeg_encode(const uint8_t *rgb, int w, int h, int quality, uint8_t **out,
+                          size_t *out_len, sr_error *err);
+/* img (RGB) replaced by what a decoder (srgan's own) reads back from that JPEG; *estimate
+ * (may be NULL): sr_jpeg_quality of the bytes written. */
+sr_status sr__jpeg_roundtrip(sr_image *img, int quality, int *estimate, sr_error *err);
+int sr__degradation_active(const sr_degradation *d);
+/* Applies d to img (RGB, 8-bit) in place; the random draws depend only on seed. */
+sr_status sr__degrade(const sr_degradation *d, uint64_t seed, sr_image *img, sr_error *err);
+
 /* ---- evaluation pairs (evalset.c) ---- */
 
 typedef struct {
     char name[256]; /* relative path, "#k" appended for the k-th crop of a photo */
     sr_image hr, lr; /* RGB; lr is hr / scale */
+    int lr_quality;  /* the JPEG quality the low-resolution side was saved at, estimated from its
+                      * bytes (sr_jpeg_quality); 0: not a JPEG */
 } sr__eval_pair;
 
 typedef struct {
@@ -357,8 +372,10 @@ typedef struct {
 /* Every image under hr_dir as a pair: cut to a multiple of scale (crops = 0) or TRAINING.md's
  * validation crops (crops = 1); the low-resolution side read from the same relative path under
  * lr_dir, or made with sr_image_downscale when lr_dir is NULL. Fails on the first bad file. */
+/* jpeg 1..100: each low-resolution image made is saved as a JPEG at that quality and read
+ * back, as a user's JPEG reaches the upscaler; 0: kept as is. */
 sr_status sr__evalset_load(const char *hr_dir, const char *lr_dir, int scale, int crops,
-                           sr__evalset *set, sr_error *err);
+                           int jpeg, sr__evalset *set, sr_error *err);
 void sr__evalset_free(sr__evalset *set);
 
 /* ---- files (fsutil.c) ---- */

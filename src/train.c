@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CKPT_MAGIC "SRGANCK1"
+#define CKPT_MAGIC "SRGANCK2" /* 1 had no degradation: read as clean */
 
 sr_train_params sr_train_default_params(void)
 {
@@ -28,7 +28,10 @@ typedef struct {
     int32_t scale, channels, blocks, loss, step;
     int32_t sampling;
     uint64_t rng, nparam;
+    sr_degradation degrade; /* version 2 on */
+    int32_t pad;
 } ckpt_header;
+#define CKPT1_SIZE offsetof(ckpt_header, degrade)
 
 typedef struct {
     const sr_train_params *p;
@@ -45,7 +48,7 @@ static sr_status save_ckpt(const state *st, const char *path, sr_error *err)
     if (!buf)
         return sr__err(err, SR_E_NOMEM, "checkpoint: out of memory");
     ckpt_header h = {CKPT_MAGIC, st->net.scale, st->net.channels, st->net.blocks, st->p->loss,
-                     st->step, st->p->sampling, st->rng, np};
+                     st->step, st->p->sampling, st->rng, np, st->p->degrade, 0};
     memcpy(buf, &h, sizeof h);
     memcpy(buf + sizeof h, st->theta, 4 * np * sizeof(float));
     sr_status s = sr__write_atomic(path, buf, len, err);
@@ -64,27 +67,33 @@ static sr_status alloc_state(state *st, sr_error *err)
     return SR_OK;
 }
 
-/* Reads a checkpoint: header, the layout it describes, and a size that matches it. *buf holds
- * the whole file (theta, m, v, ema follow the header), to be freed by the caller. */
+/* Reads a checkpoint: header, the layout it describes, and a size that matches it. *theta
+ * points into *buf, which holds the whole file (theta, m, v, ema follow the header) and is freed
+ * by the caller. */
 static sr_status read_ckpt(const char *path, uint8_t **buf, ckpt_header *h, sr__tnet *net,
-                           sr_error *err)
+                           const float **theta, sr_error *err)
 {
-    size_t len;
+    size_t len, hs = sizeof *h;
     sr_status s = sr__read_file(path, (size_t)1 << 31, buf, &len, err);
     if (s)
         return s;
-    if (len < sizeof *h || memcmp(*buf, CKPT_MAGIC, 8)) {
+    memset(h, 0, sizeof *h);
+    if (len >= CKPT1_SIZE && !memcmp(*buf, "SRGANCK1", 8))
+        hs = CKPT1_SIZE;
+    else if (len < hs || memcmp(*buf, CKPT_MAGIC, 8))
         s = sr__err(err, SR_E_FORMAT, "%s: not an srgan checkpoint", path);
-    } else {
-        memcpy(h, *buf, sizeof *h);
+    if (!s) {
+        memcpy(h, *buf, hs);
         s = sr__tnet_layout(h->scale, h->channels, h->blocks, net, err);
         if (!s && (h->nparam != net->nparam || h->step < 0 ||
-                   len != sizeof *h + 4 * net->nparam * sizeof(float)))
+                   len != hs + 4 * net->nparam * sizeof(float)))
             s = sr__err(err, SR_E_FORMAT, "%s: truncated or inconsistent checkpoint", path);
     }
     if (s) {
         free(*buf);
         *buf = NULL;
+    } else {
+        *theta = (const float *)(*buf + hs);
     }
     return s;
 }
@@ -93,20 +102,25 @@ static sr_status load_ckpt(state *st, const char *path, sr_error *err)
 {
     uint8_t *buf;
     ckpt_header h;
-    sr_status s = read_ckpt(path, &buf, &h, &st->net, err);
+    const float *saved;
+    sr_status s = read_ckpt(path, &buf, &h, &st->net, &saved, err);
     if (s)
         return s;
+    char dh[128], dp[128];
+    sr_degradation_format(&h.degrade, dh, sizeof dh);
+    sr_degradation_format(&st->p->degrade, dp, sizeof dp);
     if (h.scale != st->p->scale || h.channels != st->p->channels ||
-        h.blocks != st->p->blocks || h.loss != st->p->loss || h.sampling != st->p->sampling)
+        h.blocks != st->p->blocks || h.loss != st->p->loss || h.sampling != st->p->sampling ||
+        strcmp(dh, dp))
         s = sr__err(err, SR_E_INVALID,
-                    "%s: checkpoint is x%d, %d channels, %d blocks, loss %d, sampling %d; the "
-                    "options say x%d, %d, %d, %d, %d",
-                    path, h.scale, h.channels, h.blocks, h.loss, h.sampling, st->p->scale,
-                    st->p->channels, st->p->blocks, st->p->loss, st->p->sampling);
+                    "%s: checkpoint is x%d, %d channels, %d blocks, loss %d, sampling %d, "
+                    "degradation %s; the options say x%d, %d, %d, %d, %d, %s",
+                    path, h.scale, h.channels, h.blocks, h.loss, h.sampling, dh, st->p->scale,
+                    st->p->channels, st->p->blocks, st->p->loss, st->p->sampling, dp);
     if (!s)
         s = alloc_state(st, err);
     if (!s) {
-        memcpy(st->theta, buf + sizeof h, 4 * st->net.nparam * sizeof(float));
+        memcpy(st->theta, saved, 4 * st->net.nparam * sizeof(float));
         st->step = h.step;
         st->rng = h.rng;
     }
@@ -114,23 +128,34 @@ static sr_status load_ckpt(state *st, const char *path, sr_error *err)
     return s;
 }
 
-/* Warm start: the averaged weights of another run with the same body (any scale); all but the
- * last convolution when the scales differ (EDSR's trick: x3/x4 start from a trained x2). */
+/* Warm start: the averaged weights of another run with the same body (any scale), from its
+ * checkpoint or from the model it exported (a .param path, its .bin beside it, or an embedded
+ * model's name); all but the last convolution when the scales differ (EDSR's trick: x3/x4
+ * start from a trained x2). */
 static sr_status warm_start(state *st, const char *path, sr_error *err)
 {
-    uint8_t *buf;
+    uint8_t *buf = NULL;
     ckpt_header h;
     sr__tnet other;
-    sr_status s = read_ckpt(path, &buf, &h, &other, err);
+    const float *w = NULL, *ckw;
+    size_t len = strlen(path);
+    sr_status s;
+    if (len > 5 && !strcmp(path + len - 5, ".ckpt")) {
+        s = read_ckpt(path, &buf, &h, &other, &ckw, err);
+        if (!s)
+            w = ckw + 3 * other.nparam; /* the average */
+    } else {
+        s = sr__tnet_import(path, st->net.channels, st->net.blocks, &other, &buf, err);
+        w = (const float *)buf;
+    }
     if (s)
         return s;
-    if (h.channels != st->net.channels || h.blocks != st->net.blocks)
+    if (other.channels != st->net.channels || other.blocks != st->net.blocks)
         s = sr__err(err, SR_E_INVALID, "%s: a %dx%d network cannot start a %dx%d one", path,
-                    h.channels, h.blocks, st->net.channels, st->net.blocks);
+                    other.channels, other.blocks, st->net.channels, st->net.blocks);
     if (!s) {
-        const float *ema = (const float *)(buf + sizeof h) + 3 * other.nparam;
-        size_t n = h.scale == st->net.scale ? st->net.nparam : st->net.w_off[st->net.nconv - 1];
-        memcpy(st->theta, ema, n * sizeof(float));
+        size_t n = other.scale == st->net.scale ? st->net.nparam : st->net.w_off[st->net.nconv - 1];
+        memcpy(st->theta, w, n * sizeof(float));
     }
     free(buf);
     return s;
@@ -267,12 +292,14 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
     if (!s)
         s = sr__tdata_load(p->data_dir, S, P, p->sampling, &data, &small, err);
     if (!s) {
+        char deg[128];
+        sr_degradation_format(&p->degrade, deg, sizeof deg);
         snprintf(msg, sizeof msg, "%d photos (%d too small for a crop), %zu parameters, %.3f "
-                 "MFLOP per low-resolution pixel", data.n, small, st.net.nparam,
-                 sr__tnet_flops_per_pixel(&st.net) / 1e6);
+                 "MFLOP per low-resolution pixel, degradation %s", data.n, small, st.net.nparam,
+                 sr__tnet_flops_per_pixel(&st.net) / 1e6, deg);
         report(p, &pr, "data", msg);
     }
-    if (!s && p->val_dir && !(s = sr__evalset_load(p->val_dir, NULL, S, 1, &val, err)))
+    if (!s && p->val_dir && !(s = sr__evalset_load(p->val_dir, NULL, S, 1, p->val_jpeg, &val, err)))
         s = bicubic_scores(&val, S, &pr, err);
     size_t np = st.net.nparam, lrn = (size_t)3 * P * P, hrn = lrn * S * S;
     if (!s) {
@@ -287,13 +314,17 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
     }
     double per_step = 3 * sr__tnet_flops_per_pixel(&st.net) * P * P * B; /* fwd + 2 bwd */
     double t_report = sr__now(), t_ckpt = t_report, loss_acc = 0;
-    int steps_acc = 0;
+    int steps_acc = 0, degraded = sr__degradation_active(&p->degrade);
+    sr_status *sst = calloc((size_t)B, sizeof *sst);
+    sr_error *serr = calloc((size_t)B, sizeof *serr);
+    if (!s && (!sst || !serr))
+        s = sr__err(err, SR_E_NOMEM, "training: out of memory");
     float *gsum = grads + (size_t)B * np;
     while (!s && st.step < p->steps && !(p->stop && *p->stop)) {
         double lr = learning_rate(p, st.step);
         sr__tcrop crops[1024];
         for (int i = 0; i < B; i++)
-            crops[i] = sr__tdata_draw(&data, P, &st.rng);
+            crops[i] = sr__tdata_draw(&data, P, degraded, &st.rng);
         s = sr__tpacked_make(&st.net, st.theta, &pk, err);
         if (s)
             break;
@@ -303,11 +334,17 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
         for (int i = 0; i < B; i++) {
             float *lrb = samples + (size_t)i * (lrn + hrn), *hrb = lrb + lrn;
-            sr__tdata_extract(&data, &crops[i], P, lrb, hrb);
-            losses[i] = sr__tnet_sample(&st.net, &pk, st.theta, wk[omp_get_thread_num()].ctx,
-                                        lrb, hrb, p->loss, grads + (size_t)i * np, gscale, NULL);
+            sst[i] = sr__tdata_extract(&data, &crops[i], P, &p->degrade, lrb, hrb, &serr[i]);
+            losses[i] = sst[i] ? 0
+                               : sr__tnet_sample(&st.net, &pk, st.theta, wk[omp_get_thread_num()].ctx,
+                                                 lrb, hrb, p->loss, grads + (size_t)i * np, gscale, NULL);
         }
         sr__tpacked_free(&pk);
+        for (int i = 0; i < B && !s; i++)
+            if (sst[i])
+                s = sr__err(err, sst[i], "%s", serr[i].msg);
+        if (s)
+            break;
 #pragma omp parallel for schedule(static) num_threads(T)
         for (size_t j = 0; j < np; j++) {
             float g = 0;
@@ -351,7 +388,7 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
     }
     for (int t = 0; wk && t < T; t++)
         sr__tctx_free(wk[t].ctx);
-    free(wk), free(grads), free(samples), free(st.theta);
+    free(wk), free(grads), free(samples), free(st.theta), free(sst), free(serr);
     sr__tdata_free(&data);
     sr__evalset_free(&val);
     return s;

@@ -56,6 +56,11 @@ double sr__tnet_sample(const sr__tnet *n, const sr__tpacked *pk, const float *th
 sr_status sr__tnet_export(const sr__tnet *n, const float *theta, char **param, uint8_t **bin,
                           size_t *bin_len, sr_error *err);
 
+/* Weights of an exported network (an embedded model's name, NAME.param or NAME.bin), with
+ * the scale its size implies; *theta (malloc'd floats in theta's layout) to be freed. */
+sr_status sr__tnet_import(const char *name, int channels, int blocks, sr__tnet *n, uint8_t **theta,
+                          sr_error *err);
+
 /* ---- training data (train_data.c) ---- */
 
 typedef struct {
@@ -73,12 +78,15 @@ void sr__tdata_free(sr__tdata *d);
 
 typedef struct {
     int img, x, y, t; /* low-resolution corner; t: bit 0 mirror x, bit 1 mirror y, 2 transpose */
+    uint64_t seed;    /* the crop's degradation draws */
 } sr__tcrop;
 
-uint64_t sr__rng_next(uint64_t *state); /* splitmix64 */
-sr__tcrop sr__tdata_draw(const sr__tdata *d, int patch, uint64_t *rng);
-/* The crop as planar floats in [0,1]: lr 3 x patch^2, hr 3 x (patch scale)^2. */
-void sr__tdata_extract(const sr__tdata *d, const sr__tcrop *c, int patch, float *lr, float *hr);
+/* degraded: also draw the crop's degradation seed. */
+sr__tcrop sr__tdata_draw(const sr__tdata *d, int patch, int degraded, uint64_t *rng);
+/* The crop as planar floats in [0,1]: lr 3 x patch^2 (degraded by deg, may be NULL), hr
+ * 3 x (patch scale)^2. */
+sr_status sr__tdata_extract(const sr__tdata *d, const sr__tcrop *c, int patch,
+                            const sr_degradation *deg, float *lr, float *hr, sr_error *err);
 
 /* ---- layer kernels (train_ops.c) ---- */
 

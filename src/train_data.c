@@ -97,7 +97,7 @@ static double uniform(uint64_t *rng)
     return (sr__rng_next(rng) >> 11) / 9007199254740992.0;
 }
 
-sr__tcrop sr__tdata_draw(const sr__tdata *d, int patch, uint64_t *rng)
+sr__tcrop sr__tdata_draw(const sr__tdata *d, int patch, int degraded, uint64_t *rng)
 {
     double u = uniform(rng) * d->cum[d->n - 1];
     int lo = 0, hi = d->n - 1;
@@ -109,29 +109,51 @@ sr__tcrop sr__tdata_draw(const sr__tdata *d, int patch, uint64_t *rng)
             lo = mid + 1;
     }
     const sr_image *lr = &d->lr[lo];
-    sr__tcrop c = {lo, 0, 0, 0};
+    sr__tcrop c = {lo, 0, 0, 0, 0};
     c.x = (int)(sr__rng_next(rng) % (uint64_t)(lr->w - patch + 1));
     c.y = (int)(sr__rng_next(rng) % (uint64_t)(lr->h - patch + 1));
     c.t = (int)(sr__rng_next(rng) & 7);
+    if (degraded) /* only then, so clean runs draw the crops they always drew */
+        c.seed = sr__rng_next(rng);
     return c;
 }
 
-/* dst (3 x q x q planar floats) = the q x q window at (x0, y0) of img, transformed by t. */
-static void cut(const sr_image *img, int x0, int y0, int q, int t, float *dst)
+/* dst (q x q interleaved RGB) = the q x q window at (x0, y0) of img, transformed by t. */
+static void cut(const sr_image *img, int x0, int y0, int q, int t, uint8_t *dst)
 {
     for (int v = 0; v < q; v++)
         for (int u = 0; u < q; u++) {
             int a = t & 1 ? q - 1 - u : u, b = t & 2 ? q - 1 - v : v;
             int sx = t & 4 ? b : a, sy = t & 4 ? a : b;
-            const uint8_t *px = img->data + ((size_t)(y0 + sy) * img->w + x0 + sx) * 3;
-            for (int k = 0; k < 3; k++)
-                dst[((size_t)k * q + v) * q + u] = px[k] / 255.f; /* as the upscaler feeds it */
+            memcpy(dst + ((size_t)v * q + u) * 3, img->data + ((size_t)(y0 + sy) * img->w + x0 + sx) * 3, 3);
         }
 }
 
-void sr__tdata_extract(const sr__tdata *d, const sr__tcrop *c, int patch, float *lr, float *hr)
+/* planar floats in [0,1], as the upscaler feeds the network */
+static void to_planar(const uint8_t *src, size_t n, float *dst)
 {
-    int s = d->scale;
-    cut(&d->lr[c->img], c->x, c->y, patch, c->t, lr);
-    cut(&d->hr[c->img], c->x * s, c->y * s, patch * s, c->t, hr);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++)
+            dst[(size_t)k * n + i] = src[i * 3 + k] / 255.f;
+}
+
+sr_status sr__tdata_extract(const sr__tdata *d, const sr__tcrop *c, int patch,
+                            const sr_degradation *deg, float *lr, float *hr, sr_error *err)
+{
+    int s = d->scale, q = patch * s;
+    sr_image a = {0}, b = {0};
+    sr_status st = sr_image_alloc(&a, patch, patch, 3, err);
+    if (!st)
+        st = sr_image_alloc(&b, q, q, 3, err);
+    if (!st) {
+        cut(&d->lr[c->img], c->x, c->y, patch, c->t, a.data);
+        cut(&d->hr[c->img], c->x * s, c->y * s, q, c->t, b.data);
+        if (deg && sr__degradation_active(deg))
+            st = sr__degrade(deg, c->seed, &a, err);
+        to_planar(a.data, (size_t)patch * patch, lr);
+        to_planar(b.data, (size_t)q * q, hr);
+    }
+    sr_image_free(&a);
+    sr_image_free(&b);
+    return st;
 }

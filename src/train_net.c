@@ -43,14 +43,6 @@ double sr__tnet_flops_per_pixel(const sr__tnet *n)
     return f;
 }
 
-uint64_t sr__rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 /* Box-Muller on splitmix64: a normal deviate stream that only depends on the seed. */
 static double normal(uint64_t *s)
 {
@@ -314,4 +306,66 @@ sr_status sr__tnet_export(const sr__tnet *n, const float *theta, char **param, u
     }
     *param = t, *bin = b, *bin_len = (size_t)(o - b);
     return SR_OK;
+}
+
+/* ---- import (the inverse of export: warm starts from a model) ---- */
+
+sr_status sr__tnet_import(const char *name, int channels, int blocks, sr__tnet *n, uint8_t **theta,
+                          sr_error *err)
+{
+    sr_embedded_model e;
+    const uint8_t *bin = NULL;
+    uint8_t *file = NULL;
+    size_t len = 0;
+    sr_status s = SR_OK;
+    for (int i = 0; sr_embedded_get(i, &e); i++)
+        if (!strcmp(e.name, name))
+            bin = e.bin, len = e.bin_len;
+    if (!bin) { /* NAME.param or NAME.bin: the .bin beside it */
+        size_t k = strlen(name);
+        char path[4096];
+        if (k > 6 && !strcmp(name + k - 6, ".param"))
+            k -= 6;
+        else if (k > 4 && !strcmp(name + k - 4, ".bin"))
+            k -= 4;
+        snprintf(path, sizeof path, "%.*s.bin", (int)k, name);
+        s = sr__read_file(path, (size_t)1 << 31, &file, &len, err);
+        bin = file;
+    }
+    /* The scale is the one whose layout has exactly this many bytes: the floats, plus a 4-byte
+     * fp32 tag before each convolution's weights. */
+    int found = 0;
+    for (int sc = 2; !s && sc <= 4 && !found; sc++)
+        if (!sr__tnet_layout(sc, channels, blocks, n, NULL) &&
+            len == n->nparam * sizeof(float) + (size_t)n->nconv * 4)
+            found = sc;
+    if (!s && !found)
+        s = sr__err(err, SR_E_INVALID, "%s: not a %dx%d srgan-photo network (%zu bytes of weights)",
+                    name, channels, blocks, len);
+    float *t = s ? NULL : malloc(n->nparam * sizeof(float));
+    if (!s && !t)
+        s = sr__err(err, SR_E_NOMEM, "out of memory");
+    const uint8_t *o = bin;
+    for (int l = 0; !s && l < n->nconv; l++) {
+        size_t nw = (size_t)n->cout[l] * n->cin[l] * 9, nb = n->cout[l];
+        uint32_t tag;
+        memcpy(&tag, o, 4);
+        if (tag) {
+            s = sr__err(err, SR_E_INVALID, "%s: convolution %d is not stored as fp32", name, l);
+            break;
+        }
+        o += 4;
+        memcpy(t + n->w_off[l], o, (nw + nb) * sizeof(float)); /* bias follows the weights */
+        o += (nw + nb) * sizeof(float);
+        if (l < n->nconv - 1) {
+            memcpy(t + n->a_off[l], o, nb * sizeof(float));
+            o += nb * sizeof(float);
+        }
+    }
+    free(file);
+    if (s)
+        free(t);
+    else
+        *theta = (uint8_t *)t;
+    return s;
 }
