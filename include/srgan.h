@@ -150,11 +150,26 @@ typedef struct {
     size_t param_len;
     const void *bin; /* .bin bytes */
     size_t bin_len;
+    const void *twin_bin; /* weights of its JPEG-trained twin (sr_model_denoise), or NULL */
+    size_t twin_bin_len;
 } sr_embedded_model;
 
 int sr_embedded_get(int i, sr_embedded_model *out); /* 0 when i is out of range */
 /* The embedded model used when the user names none, for a given scale; NULL if none. */
 const char *sr_embedded_default(int scale);
+
+/* ---- JPEG inputs: denoising by weight interpolation ---- */
+
+/* 1 when m has a twin fine-tuned on JPEG-degraded inputs: the embedded srgan-photo models, and
+ * a model file X.param whose X-jpeg.bin lies beside X.bin (same graph, fp32). */
+int sr_model_has_denoise(const sr_model *m);
+/* A new model whose weights are m's moved toward its twin's by strength (0: m's own, 1: the
+ * twin's), with m's family and precision; the blend is done here, once. SR_E_UNSUPPORTED when
+ * m has no twin. Free with sr_model_free. */
+sr_status sr_model_denoise(const sr_model *m, float strength, sr_model **out, sr_error *err);
+/* The strength for an input saved as a JPEG at this quality (sr_jpeg_quality; 0, not a JPEG:
+ * 0), fitted on the validation photos (docs/training.md), in steps of 0.05. */
+float sr_denoise_strength(int jpeg_quality);
 
 /* ---- runners and upscaling ---- */
 
@@ -182,7 +197,9 @@ sr_upscale_params sr_upscale_default_params(void);
 /* Upscales one image by p->scale (default sr_model_scale(m)). RGB goes through the network, alpha
  * through bicubic; gray in, gray out. sr_upscale_image makes p->nthreads runners for the call;
  * sr_upscale_image_with uses nets[0..nnets), one per thread (p's tile and nthreads are then
- * ignored; p may be NULL). The result is bit-identical for any thread count and tile size. */
+ * ignored; p may be NULL), made for m or for a model of the same graph (m a sr_model_denoise
+ * blend of it: the runners are pointed at m). The result is bit-identical for any thread count
+ * and tile size. */
 sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnets,
                                 const sr_upscale_params *p, const sr_image *in, sr_image *out,
                                 sr_error *err);
@@ -190,6 +207,8 @@ sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const 
                            sr_image *out, sr_error *err);
 
 /* ---- batches ---- */
+
+#define SR_DENOISE_AUTO (-1.f)
 
 /* PENDING: never started because the batch was stopped (sr_batch_params.stop). */
 typedef enum { SR_FILE_OK = 0, SR_FILE_FAILED, SR_FILE_SKIPPED, SR_FILE_PENDING } sr_file_status;
@@ -200,6 +219,8 @@ typedef struct {
     char error[256];       /* reason when failed */
     double seconds;        /* decode + upscale + encode */
     int in_w, in_h, out_w, out_h;
+    int jpeg_quality;      /* the input's JPEG quality (sr_jpeg_quality), 0: not a JPEG */
+    float denoise;         /* the strength it was upscaled with (sr_model_denoise) */
 } sr_file_result;
 
 /* Called from worker threads after each file ends (ok or failed; skipped files are decided
@@ -218,6 +239,10 @@ typedef struct {
     int recursive;      /* descend into subfolders, mirroring them under out_dir */
     int tta;            /* test-time augmentation, see sr_upscale_params */
     int scale;          /* output factor 1..16, 0: the model's (see sr_upscale_params) */
+    float denoise;      /* SR_DENOISE_AUTO (default): each JPEG input gets
+                         * sr_denoise_strength(its quality), other inputs 0; or 0..1 for every
+                         * file. Only models with a JPEG twin denoise (sr_model_has_denoise);
+                         * with others every file runs at 0 */
     uint64_t max_pixels; /* per input image; larger ones fail before decoding */
     int shard_index, shard_count; /* process only files i with i % count == index of the sorted
                                    * list (0 <= index < count); count 0: every file */

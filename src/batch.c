@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <omp.h>
 #include <string.h>
 #include <strings.h>
@@ -156,6 +157,36 @@ static void keep_shard(sr_batch_result *r, int index, int count)
     r->nfiles = k;
 }
 
+#define LEVELS 21 /* denoise strengths 0, 0.05, ..., 1 */
+
+/* Each file's strength, from its JPEG quality or the fixed one, and the blends those need:
+ * made here, before any image is upscaled, once each, then shared read-only by the threads. */
+static sr_status plan_denoise(const sr_model *m, const sr_batch_params *p, sr_batch_result *res,
+                              const int *todo, int ntodo, sr_model *blends[LEVELS], sr_error *err)
+{
+    int twin = sr_model_has_denoise(m);
+    if (p->denoise != SR_DENOISE_AUTO && !(p->denoise >= 0 && p->denoise <= 1))
+        return sr__err(err, SR_E_INVALID, "denoise strength %g: want 0 to 1", p->denoise);
+    sr_status s = SR_OK;
+    for (int k = 0; k < ntodo && !s; k++) {
+        sr_file_result *f = &res->files[todo[k]];
+        f->jpeg_quality = sr__jpeg_file_quality(f->input);
+        float st = p->denoise == SR_DENOISE_AUTO ? sr_denoise_strength(f->jpeg_quality) : p->denoise;
+        int level = twin ? (int)lrintf(st * (LEVELS - 1)) : 0;
+        f->denoise = (float)level / (LEVELS - 1);
+        if (level && !blends[level])
+            s = sr_model_denoise(m, f->denoise, &blends[level], err);
+    }
+    return s;
+}
+
+static const sr_model *model_for(const sr_model *m, sr_model *const blends[LEVELS],
+                                 const sr_file_result *f)
+{
+    int level = (int)lrintf(f->denoise * (LEVELS - 1));
+    return level ? blends[level] : m;
+}
+
 static int stop_requested(const sr_batch_params *p)
 {
     return p->stop && *p->stop;
@@ -167,6 +198,7 @@ sr_batch_params sr_batch_default_params(void)
                              .tile = 0,
                              .format = SR_FMT_PNG,
                              .quality = 95,
+                             .denoise = SR_DENOISE_AUTO,
                              .max_pixels = SR_DEFAULT_MAX_PIXELS};
 }
 
@@ -231,10 +263,13 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
         return sr__err(err, SR_E_IO, "%s: output folder is not writable: %s", p->out_dir,
                        strerror(errno));
     }
-    /* Runners: one per thread that will ever run at once, created before any image is read. */
+    sr_model *blends[LEVELS] = {0};
+    s = plan_denoise(m, p, res, todo, ntodo, blends, err);
+    /* Runners: one per thread that will ever run at once, created before any image is read;
+     * every blend has m's graph, so the same runners serve them all. */
     int nnets = ntodo > 0 ? T : 0;
-    sr_net **nets = calloc((size_t)nnets + 1, sizeof *nets);
-    if (!nets)
+    sr_net **nets = s ? NULL : calloc((size_t)nnets + 1, sizeof *nets);
+    if (!s && !nets)
         s = sr__err(err, SR_E_NOMEM, "out of memory");
     for (int i = 0; !s && i < nnets; i++)
         s = sr_net_create(m, p->tile, &nets[i], err);
@@ -246,7 +281,7 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
             if (stop_requested(p))
                 continue; /* OpenMP loops cannot break; the rest stay pending */
             sr_file_result *f = &res->files[todo[k]];
-            process_file(m, &nets[omp_get_thread_num()], 1, p, f);
+            process_file(model_for(m, blends, f), &nets[omp_get_thread_num()], 1, p, f);
             int d, fl = 0;
 #pragma omp atomic capture
             d = ++done;
@@ -263,7 +298,7 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
     } else if (!s) {
         for (int k = 0; k < ntodo && !stop_requested(p); k++) {
             sr_file_result *f = &res->files[todo[k]];
-            process_file(m, nets, nnets, p, f);
+            process_file(model_for(m, blends, f), nets, nnets, p, f);
             done++;
             failed += f->status == SR_FILE_FAILED;
             if (p->on_file)
@@ -275,6 +310,8 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
         sr_net_free(nets[i]);
     free(nets);
     free(todo);
+    for (int i = 0; i < LEVELS; i++)
+        sr_model_free(blends[i]);
     for (int i = 0; i < res->nfiles; i++) {
         const sr_file_result *f = &res->files[i];
         res->ok += f->status == SR_FILE_OK;

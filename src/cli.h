@@ -13,6 +13,7 @@ int cmd_resize(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_downscale(int argc, char **argv);
 int cmd_psnr(int argc, char **argv);
+int cmd_degrade(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
@@ -30,6 +31,8 @@ typedef struct {
 int cli_load_model(const cli_model_opts *o, sr_model **out);
 /* Parses a whole positive integer in [lo, hi]; 0 on error. */
 int cli_int(const char *s, int lo, int hi, int *out);
+/* --denoise: "auto" (SR_DENOISE_AUTO) or a strength 0..1; 0 on error. */
+int cli_denoise(const char *s, float *out);
 
 /* Progress line and per-file failure lines for a batch (progress.c). */
 typedef struct {

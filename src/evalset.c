@@ -52,18 +52,6 @@ static sr_status to_rgb(sr_image *img, sr_error *err)
     return SR_OK;
 }
 
-/* The quality of the JPEG at path, 0 when it is not one or cannot be read. */
-static int file_quality(const char *path)
-{
-    uint8_t *b;
-    size_t n;
-    if (sr__read_file(path, (size_t)1 << 30, &b, &n, NULL))
-        return 0;
-    int q = sr_jpeg_quality(b, n);
-    free(b);
-    return q;
-}
-
 static sr_status add_pair(sr__evalset *set, const char *name, sr_image *hr, const char *lr_path,
                           int scale, int jpeg, sr_error *err)
 {
@@ -82,7 +70,7 @@ static sr_status add_pair(sr__evalset *set, const char *name, sr_image *hr, cons
     if (!s)
         s = to_rgb(&p->lr, err);
     if (!s && lr_path)
-        p->lr_quality = file_quality(lr_path);
+        p->lr_quality = sr__jpeg_file_quality(lr_path);
     else if (!s && jpeg)
         s = sr__jpeg_roundtrip(&p->lr, jpeg, &p->lr_quality, err);
     if (!s && (p->lr.w * scale != p->hr.w || p->lr.h * scale != p->hr.h))

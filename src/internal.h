@@ -277,6 +277,14 @@ enum { SR_BORDER_REFLECT = 0, SR_BORDER_REPLICATE };
 enum { SR_FAMILY_REALESRGAN = 0, SR_FAMILY_WAIFU2X, SR_FAMILY_REALCUGAN };
 #define SR_MAX_EXACT_HALO 64 /* larger receptive fields tile like the reference programs */
 
+typedef struct sr__twin sr__twin;
+void sr__twin_free(sr__twin *t);
+/* Gives m a JPEG-trained twin: the same .param with weights twin (copied), checked to be the
+ * same fp32 layout as bin (m's own weights, copied too). what names them in errors. */
+sr_status sr__model_attach_twin(sr_model *m, const char *param, size_t param_len, const void *bin,
+                                size_t bin_len, const void *twin, size_t twin_len,
+                                const char *what, sr_error *err);
+
 struct sr_model {
     char name[128];
     sr__layer *layers;
@@ -292,6 +300,7 @@ struct sr_model {
     int exact_tiles; /* tiled output equals whole-image output (the halo covers the receptive
                       * field); 0 for deep nets whose tiles only overlap by the prepadding */
     size_t weight_bytes;
+    sr__twin *twin; /* JPEG-trained twin for sr_model_denoise, or NULL; owned */
 };
 
 /* Shapes of every blob for an input of w x h; returns 0, or 1 + the index of the layer that
@@ -306,6 +315,9 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes);
 sr_status sr__net_forward(sr_net *n, int w, int h, long ox, long oy, int threads,
                           const float **out, sr__shape *oshape, sr_error *err);
 float *sr__net_input(sr_net *n); /* where the caller writes the 3 x h x w input */
+/* Points the runner at m, a model of the same graph as the one it was made for (a denoise blend
+ * of it: same buffers, other weights); SR_E_INVALID for another graph. */
+sr_status sr__net_bind(sr_net *n, const sr_model *m, sr_error *err);
 /* Global average pools (the squeeze of squeeze-and-excitation blocks): SR_POOL_OWN computes
  * them from the tile, as usual; SR_POOL_SAVE also copies them, in layer order, into buf;
  * SR_POOL_USE takes them from buf instead (statistics of the whole image, upscale.c).
@@ -351,6 +363,8 @@ sr_status sr__jpeg_encode(const uint8_t *rgb, int w, int h, int quality, uint8_t
 /* img (RGB) replaced by what a decoder (srgan's own) reads back from that JPEG; *estimate
  * (may be NULL): sr_jpeg_quality of the bytes written. */
 sr_status sr__jpeg_roundtrip(sr_image *img, int quality, int *estimate, sr_error *err);
+/* sr_jpeg_quality of the file at path (its head only); 0 for other files or on a read error. */
+int sr__jpeg_file_quality(const char *path);
 int sr__degradation_active(const sr_degradation *d);
 /* Applies d to img (RGB, 8-bit) in place; the random draws depend only on seed. */
 sr_status sr__degrade(const sr_degradation *d, uint64_t seed, sr_image *img, sr_error *err);

@@ -24,19 +24,20 @@ static const uint8_t zigzag[64] = {
     41, 34, 27, 20, 13, 6,  7,  14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23,
     30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
 
-/* libjpeg's jpeg_quality_scaling + jpeg_add_quant_table with force_baseline. */
-static int scaled_entry(int base, int quality)
+/* libjpeg's jpeg_quality_scaling + jpeg_add_quant_table: entries capped at 255 for baseline
+ * (8-bit) tables, at 32767 for 16-bit ones. */
+static int scaled_entry(int base, int quality, int wide)
 {
-    int scale = quality < 50 ? 5000 / quality : 200 - 2 * quality;
-    int v = (base * scale + 50) / 100;
-    return v < 1 ? 1 : v > 255 ? 255 : v;
+    long scale = quality < 50 ? 5000 / quality : 200 - 2 * quality;
+    long v = (base * scale + 50) / 100, max = wide ? 32767 : 255;
+    return (int)(v < 1 ? 1 : v > max ? max : v);
 }
 
-/* Reads the first two quantisation tables (ids 0 and 1) of a JPEG stream, natural order.
- * Returns a bit mask of the ids found. Hostile input only ever makes it return fewer tables:
+/* Reads the first two quantisation tables (ids 0 and 1) of a JPEG stream, natural order, and
+ * whether each was 16-bit. Returns a bit mask of the ids found. Hostile input only ever makes it return fewer tables:
  * every length is checked against what is left, entries of 0 are read as 1 (a decoder would
  * reject them; here they only weigh in an estimate), 16-bit tables are accepted. */
-static unsigned read_dqt(const uint8_t *b, size_t n, int tab[2][64])
+static unsigned read_dqt(const uint8_t *b, size_t n, int tab[2][64], int wide[2])
 {
     unsigned found = 0;
     if (n < 4 || b[0] != 0xFF || b[1] != 0xD8)
@@ -71,7 +72,7 @@ static unsigned read_dqt(const uint8_t *b, size_t n, int tab[2][64])
                     tab[tq][zigzag[k]] = v ? v : 1;
                 }
                 if (tq < 2)
-                    found |= 1u << tq;
+                    found |= 1u << tq, wide[tq] = pq;
                 p += need;
             }
         }
@@ -82,8 +83,8 @@ static unsigned read_dqt(const uint8_t *b, size_t n, int tab[2][64])
 
 int sr_jpeg_quality(const void *data, size_t len)
 {
-    int tab[2][64];
-    unsigned found = read_dqt(data, len, tab);
+    int tab[2][64], wide[2] = {0, 0};
+    unsigned found = read_dqt(data, len, tab, wide);
     if (!(found & 1))
         return 0;
     /* The IJG quality whose scaled tables are nearest (sum of absolute differences over the
@@ -95,14 +96,28 @@ int sr_jpeg_quality(const void *data, size_t len)
     for (int q = 100; q >= 1; q--) {
         long d = 0;
         for (int k = 0; k < 64; k++) {
-            d += labs((long)tab[0][k] - scaled_entry(std_luma[k], q));
+            d += labs((long)tab[0][k] - scaled_entry(std_luma[k], q, wide[0]));
             if (found & 2)
-                d += labs((long)tab[1][k] - scaled_entry(std_chroma[k], q));
+                d += labs((long)tab[1][k] - scaled_entry(std_chroma[k], q, wide[1]));
         }
         if (best_d < 0 || d < best_d)
             best_d = d, best = q;
     }
     return best;
+}
+
+int sr__jpeg_file_quality(const char *path)
+{
+    /* The tables precede the first scan: the head of the file is enough, whatever its size
+     * (EXIF and ICC segments before them are at most 64 KiB each). */
+    uint8_t *buf = malloc(1 << 20);
+    FILE *f = buf ? fopen(path, "rb") : NULL;
+    size_t n = f ? fread(buf, 1, 1 << 20, f) : 0;
+    if (f)
+        fclose(f);
+    int q = n ? sr_jpeg_quality(buf, n) : 0;
+    free(buf);
+    return q;
 }
 
 typedef struct {

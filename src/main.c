@@ -22,6 +22,8 @@ static const command commands[] = {
     {"resize", "IN OUT [--scale N]", "bicubic upscale of one image (the baseline)", cmd_resize},
     {"downscale", "IN OUT --scale N", "MATLAB-style bicubic downscale (test pairs)",
      cmd_downscale},
+    {"degrade", "IN OUT --degrade SPEC [--seed N]",
+     "what training does to a low-resolution crop (blur, noise, JPEG)", cmd_degrade},
     {"psnr", "REFERENCE TEST [--shave N]", "PSNR and SSIM of two images (luma)", cmd_psnr},
     {"eval", "--hr DIR [--lr DIR | --crops] --scale N [options]",
      "a model against bicubic on a folder of photos", cmd_eval},
@@ -50,6 +52,20 @@ int cli_int(const char *s, int lo, int hi, int *out)
     if (!s || errno || end == s || *end || v < lo || v > hi)
         return 0;
     *out = (int)v;
+    return 1;
+}
+
+int cli_denoise(const char *s, float *out)
+{
+    char *end;
+    if (s && !strcmp(s, "auto")) {
+        *out = SR_DENOISE_AUTO;
+        return 1;
+    }
+    double v = s ? strtod(s, &end) : -1;
+    if (!s || end == s || *end || !(v >= 0 && v <= 1))
+        return 0;
+    *out = (float)v;
     return 1;
 }
 

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SR_MAX_PARAM_BYTES (16u << 20)
 #define SR_MAX_BIN_BYTES ((size_t)4 << 30)
@@ -120,6 +121,7 @@ void sr_model_free(sr_model *m)
     free(m->layers);
     free(m->blob_c);
     free(m->blob_scale);
+    sr__twin_free(m->twin);
     free(m);
 }
 
@@ -512,8 +514,8 @@ sr_status sr_model_load_files(const char *param_path, const char *bin_path, sr_m
     char *dot = strrchr(name, '.');
     if (dot && strcmp(dot, ".param") == 0)
         *dot = 0;
-    uint8_t *ptext = NULL, *bin = NULL;
-    size_t plen = 0, blen = 0;
+    uint8_t *ptext = NULL, *bin = NULL, *twin = NULL;
+    size_t plen = 0, blen = 0, tlen = 0;
     sr_status s = sr__read_file(param_path, SR_MAX_PARAM_BYTES, &ptext, &plen, err);
     if (!s)
         s = sr__read_file(bin_path, SR_MAX_BIN_BYTES, &bin, &blen, err);
@@ -523,8 +525,23 @@ sr_status sr_model_load_files(const char *param_path, const char *bin_path, sr_m
         if (s)
             sr__err(err, s, "%s: %s", param_path, e2.msg);
     }
+    char twin_path[4096]; /* X.param's JPEG twin: X-jpeg.bin, only beside the default X.bin */
+    if (!s && bin_path == binbuf && n - 6 + 9 < sizeof twin_path) {
+        snprintf(twin_path, sizeof twin_path, "%.*s-jpeg.bin", (int)(n - 6), param_path);
+        if (access(twin_path, F_OK) == 0) {
+            s = sr__read_file(twin_path, SR_MAX_BIN_BYTES, &twin, &tlen, err);
+            if (!s)
+                s = sr__model_attach_twin(*out, (const char *)ptext, plen, bin, blen, twin, tlen,
+                                          twin_path, err);
+            if (s) {
+                sr_model_free(*out);
+                *out = NULL;
+            }
+        }
+    }
     free(ptext);
     free(bin);
+    free(twin);
     return s;
 }
 
@@ -537,6 +554,13 @@ sr_status sr_model_load_embedded(const char *name, sr_model **out, sr_error *err
             sr_error e2;
             sr_status s = sr_model_load_memory(e.param, e.param_len, e.bin, e.bin_len, e.name,
                                                out, &e2);
+            if (!s && e.twin_bin)
+                s = sr__model_attach_twin(*out, e.param, e.param_len, e.bin, e.bin_len, e.twin_bin,
+                                          e.twin_bin_len, e.name, &e2);
+            if (s) {
+                sr_model_free(*out);
+                *out = NULL;
+            }
             return s ? sr__err(err, s, "embedded model %s: %s", name, e2.msg) : SR_OK;
         }
     }

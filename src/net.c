@@ -217,6 +217,26 @@ float *sr__net_acc(sr_net *n, size_t floats)
     return n->acc;
 }
 
+sr_status sr__net_bind(sr_net *n, const sr_model *m, sr_error *err)
+{
+    const sr_model *o = n->m;
+    if (m == o)
+        return SR_OK;
+    int same = m->nlayers == o->nlayers && m->nblobs == o->nblobs && m->scale == o->scale &&
+               m->halo == o->halo && m->prepad == o->prepad && m->align == o->align &&
+               m->input_blob == o->input_blob && m->output_blob == o->output_blob &&
+               !memcmp(m->blob_c, o->blob_c, (size_t)m->nblobs * sizeof *m->blob_c);
+    for (int i = 0; same && i < m->nlayers; i++)
+        same = m->layers[i].type == o->layers[i].type &&
+               !memcmp(m->layers[i].in, o->layers[i].in, sizeof m->layers[i].in) &&
+               !memcmp(m->layers[i].out, o->layers[i].out, sizeof m->layers[i].out);
+    if (!same)
+        return sr__err(err, SR_E_INVALID, "runner made for %s cannot run %s (another graph)",
+                       o->name, m->name);
+    n->m = m;
+    return SR_OK;
+}
+
 size_t sr_net_bytes(const sr_net *n) { return n->bytes; }
 int sr_net_tile(const sr_net *n) { return n->tile; }
 

@@ -87,8 +87,9 @@ sr_status sr_batch_write_report(const char *path, const sr_batch_result *r, cons
         put(&b, ", \"status\": \"%s\", \"error\": ", status_name(f->status));
         put_str(&b, f->status == SR_FILE_FAILED ? f->error : NULL);
         put(&b, ", \"seconds\": %.6f, \"input_width\": %d, \"input_height\": %d, "
-                "\"output_width\": %d, \"output_height\": %d}",
-            f->seconds, f->in_w, f->in_h, f->out_w, f->out_h);
+                "\"output_width\": %d, \"output_height\": %d, \"jpeg_quality\": %d, "
+                "\"denoise\": %.2f}",
+            f->seconds, f->in_w, f->in_h, f->out_w, f->out_h, f->jpeg_quality, f->denoise);
     }
     put(&b, "\n  ]\n}\n");
     sr_status s = b.failed ? sr__err(err, SR_E_NOMEM, "%s: out of memory", path)

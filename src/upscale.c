@@ -268,7 +268,11 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     if ((long)in->w * S > 1 << 20 || (long)in->h * S > 1 << 20)
         return sr__err(err, SR_E_LIMIT, "upscale: output of %ldx%ld is too large",
                        (long)in->w * S, (long)in->h * S);
-    sr_status s = sr_image_alloc(out, in->w * S, in->h * S, in->c, err);
+    sr_status s = SR_OK;
+    for (int i = 0; i < nnets && !s; i++)
+        s = sr__net_bind(nets[i], m, err);
+    if (!s)
+        s = sr_image_alloc(out, in->w * S, in->h * S, in->c, err);
     if (s)
         return s;
     int tile = sr_net_tile(nets[0]);

@@ -360,6 +360,73 @@ static void test_training_is_reproducible_and_resumes_exactly(void **state)
     assert_non_null(strstr(err.msg, "a 8x1 network cannot start a 16x1 one"));
 }
 
+/* With --degrade: still the same weights for any thread count and across a resume, other
+ * weights than a clean run, and a checkpoint that remembers its degradation. --init takes an
+ * exported model as well as a checkpoint, with the same result. */
+static void test_degraded_training(void **state)
+{
+    (void)state;
+    char a[4200], b[4200], c[4200], clean[4200], pa[4300], pb[4300], ck[4300];
+    snprintf(a, sizeof a, "%s/dg1", dir);
+    snprintf(b, sizeof b, "%s/dg2", dir);
+    snprintf(c, sizeof c, "%s/dgr", dir);
+    snprintf(clean, sizeof clean, "%s/clean", dir);
+    watch w1 = {0}, w2 = {0}, w3 = {.stop_at = 30}, w4 = {0}, w5 = {0};
+    sr_train_params p1 = tiny(a, &w1), p2 = tiny(b, &w2), p3 = tiny(c, &w3), p4 = tiny(c, &w4);
+    sr_train_params p5 = tiny(clean, &w5);
+    sr_degradation d;
+    assert_int_equal(sr_degradation_parse("blur=0.3-1@0.5,noise=0-3@0.5,jpeg=20-90@0.8", &d,
+                                          NULL), SR_OK);
+    p1.degrade = p2.degrade = p3.degrade = p4.degrade = d;
+    p1.steps = p2.steps = p3.steps = p4.steps = p5.steps = 60;
+    p2.threads = 2;
+    sr_error err;
+    assert_int_equal(sr_train_run(&p1, &err), SR_OK);
+    assert_int_equal(sr_train_run(&p2, &err), SR_OK);
+    assert_int_equal(sr_train_run(&p5, &err), SR_OK);
+    snprintf(pa, sizeof pa, "%s.bin", a);
+    snprintf(pb, sizeof pb, "%s.bin", b);
+    assert_same_file(pa, pb);
+    snprintf(pb, sizeof pb, "%s.bin", clean);
+    size_t na, nb;
+    uint8_t *ba = slurp(pa, &na), *bb = slurp(pb, &nb);
+    assert_int_equal(na, nb);
+    assert_true(memcmp(ba, bb, na) != 0);
+    free(ba), free(bb);
+    assert_int_equal(sr_train_run(&p3, &err), SR_OK);
+    assert_int_equal(w3.steps, 30);
+    snprintf(ck, sizeof ck, "%s.ckpt", c);
+    p4.resume = ck;
+    assert_int_equal(sr_train_run(&p4, &err), SR_OK);
+    snprintf(pb, sizeof pb, "%s.bin", c);
+    assert_same_file(pa, pb);
+    /* resuming under another degradation is refused, naming both */
+    p4.degrade.jpeg.lo = 30;
+    assert_int_equal(sr_train_run(&p4, &err), SR_E_INVALID);
+    assert_non_null(strstr(err.msg, "degradation blur=0.3-1@0.5,noise=0-3@0.5,jpeg=20-90@0.8; the "
+                                    "options say x2, 8, 1, 0, 1, blur=0.3-1@0.5,noise=0-3@0.5,"
+                                    "jpeg=30-90@0.8"));
+    /* --init from the checkpoint and from the exported model: the same start, the same run */
+    char e[4200], f[4200], pe[4300], pf[4300], param[4300];
+    snprintf(e, sizeof e, "%s/from_ckpt", dir);
+    snprintf(f, sizeof f, "%s/from_model", dir);
+    snprintf(param, sizeof param, "%s.param", a);
+    watch w6 = {0}, w7 = {0};
+    sr_train_params p6 = tiny(e, &w6), p7 = tiny(f, &w7);
+    p6.steps = p7.steps = 3;
+    snprintf(ck, sizeof ck, "%s.ckpt", a);
+    p6.init = ck;
+    p7.init = param;
+    assert_int_equal(sr_train_run(&p6, &err), SR_OK);
+    assert_int_equal(sr_train_run(&p7, &err), SR_OK);
+    snprintf(pe, sizeof pe, "%s.bin", e);
+    snprintf(pf, sizeof pf, "%s.bin", f);
+    assert_same_file(pe, pf);
+    p7.channels = 16;
+    assert_int_equal(sr_train_run(&p7, &err), SR_E_INVALID);
+    assert_non_null(strstr(err.msg, "not a 16x1 srgan-photo network"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +439,7 @@ int main(void)
                                         teardown_photos),
         cmocka_unit_test_setup_teardown(test_training_is_reproducible_and_resumes_exactly,
                                         setup_photos, teardown_photos),
+        cmocka_unit_test_setup_teardown(test_degraded_training, setup_photos, teardown_photos),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
