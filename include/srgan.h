@@ -28,7 +28,7 @@
 extern "C" {
 #endif
 
-#define SR_VERSION "0.1.0"
+#define SR_VERSION "0.2.0"
 
 typedef enum {
     SR_OK = 0,

@@ -29,7 +29,7 @@ static const command commands[] = {
      "a model against bicubic on a folder of photos", cmd_eval},
     {"train", "--data DIR --scale N --out NAME [options]",
      "train a photo model of srgan's own architecture", cmd_train},
-    {"models", "", "list the embedded models", cmd_models},
+    {"models", "[--names]", "list the embedded models", cmd_models},
     {"parallel-benchmark", "[options]", "measure thread scaling of the batch path", cmd_bench},
     {"version", "", "print the version and the convolution kernel in use", cmd_version},
 };
@@ -71,16 +71,21 @@ int cli_denoise(const char *s, float *out)
 
 static int cmd_models(int argc, char **argv)
 {
-    (void)argv;
-    if (argc > 1) {
-        fprintf(stderr, "usage: srgan models\n");
+    int names_only = argc == 2 && !strcmp(argv[1], "--names"); /* for shell completion */
+    if (argc > 1 && !names_only) {
+        fprintf(stderr, "usage: srgan models [--names]\n");
         return SR_EXIT_USAGE;
     }
     sr_embedded_model e;
+    for (int i = 0; names_only && sr_embedded_get(i, &e); i++)
+        printf("%s\n", e.name);
+    if (names_only)
+        return SR_EXIT_OK;
     printf("%-26s %-5s %-9s %-13s %s\n", "name", "scale", "size", "licence", "origin");
     for (int i = 0; sr_embedded_get(i, &e); i++)
-        printf("%-26s x%-4d %6.2f MB %-13s %s%s\n", e.name, e.scale,
-               (e.bin_len + e.param_len) / 1e6, e.licence, e.origin,
+        printf("%-26s x%-4d %6.2f MB %-13s %s%s%s\n", e.name, e.scale,
+               (e.bin_len + e.param_len + e.twin_bin_len) / 1e6, e.licence, e.origin,
+               e.twin_bin ? " [JPEG twin: --denoise]" : "",
                !strcmp(sr_embedded_default(e.scale), e.name) ? " [default]" : "");
     printf("\nsrgan-photo-* are srgan's own photo models (the defaults); the realesr-animevideov3\n"
            "x2 and x3 variants share the x4 weights and end with a bicubic downscale, as\n"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/run.sh - the one test command (README, .ci/run). On Debian 12 it installs what the build
 # needs, then:
-#   1. release build, every test;
+#   1. release build, every test, then the installed tree and the .deb (tests/install.sh);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
 #   3. ThreadSanitizer build (clang, LLVM's libomp with its Archer tool so TSan sees OpenMP's
 #      synchronisation), the tests that run threads;
@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 need="build-essential cmake libstb-dev libcmocka-dev libwebp-dev zlib1g-dev libjpeg-dev clang libomp-dev
-      libjpeg-turbo-progs python3-pil imagemagick"
+      libjpeg-turbo-progs python3-pil imagemagick parallel pkg-config man-db"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -28,6 +28,8 @@ jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSR_BUILD_TESTS=ON
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure --no-tests=error -j "$jobs")
+# What `cmake --install` and `cpack -G DEB` give a user (DESTDIR, man, pkg-config, completion).
+tests/install.sh build
 
 # The same suite with AddressSanitizer + UndefinedBehaviorSanitizer (-O2: fast enough for CI).
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSR_SANITIZE=ON -DSR_BUILD_TESTS=ON -DSR_BUILD_BENCH=OFF
