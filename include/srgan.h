@@ -188,6 +188,10 @@ typedef struct {
     int tta;      /* average the 8 flips/transposes (8x the work), as the reference programs' -x */
     int scale;    /* output size / input size, 1..16; 0: the model's own. Other factors resize
                    * the network's output (sr_image_imresize) */
+    /* Called after each tile with the tiles finished so far and the image's total, from the
+     * thread that ran it (several threads at once: keep it short and thread-safe); may be NULL. */
+    void (*on_tile)(void *ctx, int done, int total);
+    void *tile_ctx;
 } sr_upscale_params;
 
 #define SR_DEFAULT_TILE 256
@@ -249,6 +253,10 @@ typedef struct {
     const volatile sig_atomic_t *stop; /* when *stop becomes non-zero (e.g. from a signal
                                         * handler), no new file starts; may be NULL */
     sr_batch_callback on_file; /* may be NULL */
+    /* Called as work is done, tiles of the images in progress included: files finished plus the
+     * finished fraction of those running (done, fractional) of total files to run. From worker
+     * threads, thread-safe, short; may be NULL. */
+    void (*on_progress)(void *ctx, double done, int total);
     void *ctx;
 } sr_batch_params;
 

@@ -109,8 +109,40 @@ static sr_status mkdir_parent(const char *path, sr_error *err)
     return SR_OK;
 }
 
+/* Progress within the files in flight: each thread owns its slot (the permille of its current
+ * image's tiles done); any thread may read them all to report. */
+typedef struct {
+    const sr_batch_params *p;
+    int *permille; /* one per thread */
+    int nslots;
+    int *done;     /* files finished */
+    int total;
+} work;
+
+typedef struct {
+    work *w;
+    int slot;
+} tile_ctx;
+
+static void report_work(work *w)
+{
+    if (!w->p->on_progress)
+        return;
+    double d = __atomic_load_n(w->done, __ATOMIC_RELAXED);
+    for (int i = 0; i < w->nslots; i++)
+        d += __atomic_load_n(&w->permille[i], __ATOMIC_RELAXED) / 1000.0;
+    w->p->on_progress(w->p->ctx, d, w->total);
+}
+
+static void on_tile(void *ctx, int done, int total)
+{
+    tile_ctx *t = ctx;
+    __atomic_store_n(&t->w->permille[t->slot], (int)(1000.0 * done / total), __ATOMIC_RELAXED);
+    report_work(t->w);
+}
+
 static void process_file(const sr_model *m, sr_net *const *nets, int nnets,
-                         const sr_batch_params *p, sr_file_result *f)
+                         const sr_batch_params *p, sr_file_result *f, tile_ctx *tc)
 {
     double t0 = sr__now();
     sr_image in = {0}, out = {0};
@@ -119,7 +151,8 @@ static void process_file(const sr_model *m, sr_net *const *nets, int nnets,
     if (!s) {
         f->in_w = in.w;
         f->in_h = in.h;
-        sr_upscale_params up = {.tta = p->tta, .scale = p->scale};
+        sr_upscale_params up = {.tta = p->tta, .scale = p->scale, .on_tile = on_tile,
+                                .tile_ctx = tc};
         s = sr_upscale_image_with(m, nets, nnets, &up, &in, &out, &e);
     }
     if (!s) {
@@ -133,6 +166,7 @@ static void process_file(const sr_model *m, sr_net *const *nets, int nnets,
     sr_image_free(&out);
     f->seconds = sr__now() - t0;
     f->status = s ? SR_FILE_FAILED : SR_FILE_OK;
+    __atomic_store_n(&tc->w->permille[tc->slot], 0, __ATOMIC_RELAXED); /* counted as done next */
     if (s) {
         /* Every failure line names the input file, whichever stage failed. */
         size_t n = strlen(f->input);
@@ -274,6 +308,10 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
     for (int i = 0; !s && i < nnets; i++)
         s = sr_net_create(m, p->tile, &nets[i], err);
     int done = 0, failed = 0;
+    int *permille = s ? NULL : calloc((size_t)T, sizeof *permille);
+    if (!s && !permille)
+        s = sr__err(err, SR_E_NOMEM, "out of memory");
+    work w = {p, permille, T, &done, ntodo};
     double t0 = sr__now();
     if (!s && ntodo >= T && T > 1) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
@@ -281,7 +319,8 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
             if (stop_requested(p))
                 continue; /* OpenMP loops cannot break; the rest stay pending */
             sr_file_result *f = &res->files[todo[k]];
-            process_file(model_for(m, blends, f), &nets[omp_get_thread_num()], 1, p, f);
+            tile_ctx tc = {&w, omp_get_thread_num()};
+            process_file(model_for(m, blends, f), &nets[tc.slot], 1, p, f, &tc);
             int d, fl = 0;
 #pragma omp atomic capture
             d = ++done;
@@ -294,15 +333,18 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
             }
             if (p->on_file)
                 p->on_file(p->ctx, f, d, fl, ntodo);
+            report_work(&w);
         }
     } else if (!s) {
         for (int k = 0; k < ntodo && !stop_requested(p); k++) {
             sr_file_result *f = &res->files[todo[k]];
-            process_file(model_for(m, blends, f), nets, nnets, p, f);
-            done++;
+            tile_ctx tc = {&w, 0};
+            process_file(model_for(m, blends, f), nets, nnets, p, f, &tc);
+            __atomic_store_n(&done, done + 1, __ATOMIC_RELAXED);
             failed += f->status == SR_FILE_FAILED;
             if (p->on_file)
                 p->on_file(p->ctx, f, done, failed, ntodo);
+            report_work(&w);
         }
     }
     res->seconds = sr__now() - t0;
@@ -310,6 +352,7 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
         sr_net_free(nets[i]);
     free(nets);
     free(todo);
+    free(permille);
     for (int i = 0; i < LEVELS; i++)
         sr_model_free(blends[i]);
     for (int i = 0; i < res->nfiles; i++) {

@@ -40,10 +40,16 @@ typedef struct {
     int verbose, quiet;
     double t0;
     long long last_ms; /* last progress print, updated atomically */
+    int failed;        /* files failed so far, updated atomically */
 } cli_progress;
 
 void cli_progress_init(cli_progress *p, int quiet, int verbose);
+/* sr_batch_params.on_file: failure and verbose lines. */
 void cli_progress_on_file(void *ctx, const sr_file_result *r, int done, int failed, int total);
+/* sr_batch_params.on_progress: the bar over files, tiles included. */
+void cli_progress_on_work(void *ctx, double done, int total);
+/* sr_upscale_params.on_tile: the bar over one image's tiles. */
+void cli_progress_on_tile(void *ctx, int done, int total);
 void cli_progress_clear(cli_progress *p);
 
 #endif

@@ -239,6 +239,7 @@ int cmd_batch(int argc, char **argv)
     p.shard_count = o.shard_count;
     p.stop = &stop_signal;
     p.on_file = cli_progress_on_file;
+    p.on_progress = cli_progress_on_work;
     p.ctx = &prog;
     sr_batch_result res;
     sr_error err;
@@ -309,6 +310,10 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
     up.nthreads = o.threads;
     up.tta = o.tta;
     up.scale = o.scale;
+    cli_progress prog;
+    cli_progress_init(&prog, o.quiet, 0);
+    up.on_tile = cli_progress_on_tile;
+    up.tile_ctx = &prog;
     double t0 = sr__now();
     sr_status s = sr_image_load(o.pos[0], o.max_pixels, &in, &err);
     if (!s && m && strength > 0)
@@ -317,6 +322,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
         s = sr_upscale_image(blend ? blend : m, &up, &in, &out, &err);
     else if (!s)
         s = sr_image_imresize(&in, in.w * scale, in.h * scale, &out, &err);
+    cli_progress_clear(&prog);
     if (!s)
         s = sr__image_save(o.pos[1], &out, o.format, o.quality, up.nthreads, &err);
     if (s) {

@@ -296,10 +296,14 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
      * layer. Smaller tiles would go round too, but each tile recomputes its halo: on a 256x256
      * image a compact net's 128-pixel tiles cost 1.6x the arithmetic of one whole tile. */
     int in_turn = nnets == 1 || ntiles < 2 * nnets || (ntiles % nnets && ntiles < 4 * nnets);
+    int tiles_done = 0;
     if (in_turn) {
-        for (int t = 0; t < ntiles && !s; t++)
+        for (int t = 0; t < ntiles && !s; t++) {
             s = run_tile(nets[0], m, in, out, ax.b[t % ax.n], ax.b[t % ax.n + 1], ay.b[t / ax.n],
                          ay.b[t / ax.n + 1], tta, nnets, err);
+            if (!s && p && p->on_tile)
+                p->on_tile(p->tile_ctx, t + 1, ntiles);
+        }
     } else if (!s) {
         sr_error terr = {{0}};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nnets)
@@ -308,6 +312,12 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
             sr_status ts = run_tile(nets[omp_get_thread_num()], m, in, out, ax.b[t % ax.n],
                                     ax.b[t % ax.n + 1], ay.b[t / ax.n], ay.b[t / ax.n + 1], tta,
                                     1, &e);
+            if (!ts && p && p->on_tile) {
+                int d;
+#pragma omp atomic capture
+                d = ++tiles_done;
+                p->on_tile(p->tile_ctx, d, ntiles);
+            }
             if (ts) {
                 int first;
 #pragma omp atomic capture
