@@ -209,6 +209,13 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
                                 sr_error *err);
 sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const sr_image *in,
                            sr_image *out, sr_error *err);
+/* n images at once (video frames): image i through one runner, images spread over the
+ * nnets runners' threads (with one image, its tiles are). status[i] and errs[i] say how image i
+ * went; returns the first failure's status, or SR_OK. out[i] are allocated here (freed by the
+ * caller even on failure). Same bits as sr_upscale_image on each image. */
+sr_status sr_upscale_images(const sr_model *m, sr_net *const *nets, int nnets,
+                            const sr_upscale_params *p, const sr_image *in, sr_image *out, int n,
+                            sr_status *status, sr_error *errs);
 
 /* ---- batches ---- */
 

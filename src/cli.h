@@ -5,6 +5,8 @@
 
 #include "srgan.h"
 
+#include <signal.h>
+
 enum { SR_EXIT_OK = 0, SR_EXIT_FAILED = 1, SR_EXIT_USAGE = 2 };
 
 int cmd_batch(int argc, char **argv);
@@ -33,6 +35,33 @@ int cli_load_model(const cli_model_opts *o, sr_model **out);
 int cli_int(const char *s, int lo, int hi, int *out);
 /* --denoise: "auto" (SR_DENOISE_AUTO) or a strength 0..1; 0 on error. */
 int cli_denoise(const char *s, float *out);
+
+/* The options of batch, upscale, resize, video and stream (cli_options.c). */
+typedef struct {
+    const char *pos[2];
+    int npos;
+    const char *model, *report, *family;
+    int scale, threads, sequential, tile, quality, force, recursive, quiet, verbose, tta, noise;
+    int bf16;
+    float denoise; /* SR_DENOISE_AUTO or 0..1 */
+    int format_set, shard_index, shard_count;
+    sr_format format;
+    uint64_t max_pixels;
+    const char *codec; /* video, stream: ffmpeg encoder, NULL: the default */
+    int crf;
+} cli_options;
+
+/* Parses argv (argv[0] is the command) with npos positional arguments; --codec and --crf only
+ * for cmd "video" and "stream". Returns -1 to go on, or the exit code (help printed: 0). */
+int cli_parse_options(int argc, char **argv, const char *cmd, const char *args, int npos,
+                      cli_options *o);
+
+/* SIGINT/SIGTERM (cli_signal.c): after cli_catch_stop_signals, cli_stop holds the first signal
+ * received (0: none); message (a literal, or NULL) is written to stderr when it arrives. */
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_stop_signals(const char *message);
+/* A fixed --denoise needs a model with a JPEG twin: 2 (and the line) if not, else -1. */
+int cli_check_denoise(const cli_options *o, const char *cmd, const sr_model *m);
 
 /* Progress line and per-file failure lines for a batch (progress.c). */
 typedef struct {

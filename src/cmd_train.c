@@ -34,17 +34,6 @@ static const char usage_text[] =
     "Writes NAME.param + NAME.bin (ncnn; the averaged weights) and NAME.ckpt. Ctrl-C writes a\n"
     "checkpoint and stops; --resume NAME.ckpt continues exactly where it was.\n";
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig)
-{
-    static const char msg[] = "\nsrgan train: saving a checkpoint (signal again to quit at once)\n";
-    stop_signal = sig;
-    signal(sig, SIG_DFL);
-    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)w;
-}
-
 typedef struct {
     int tty;
     double t0, last_line;
@@ -161,13 +150,8 @@ int cmd_train(int argc, char **argv)
     progress g = {isatty(STDERR_FILENO), sr__now(), 0};
     p.on_progress = on_progress;
     p.ctx = &g;
-    p.stop = &stop_signal;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    p.stop = &cli_stop;
+    cli_catch_stop_signals("\nsrgan train: saving a checkpoint (signal again to quit at once)\n");
     sr_error err;
     sr_status s = sr_train_run(&p, &err);
     if (s) {
@@ -176,5 +160,5 @@ int cmd_train(int argc, char **argv)
     }
     fprintf(stderr, "srgan train: wrote %s.param, %s.bin and %s.ckpt in %.1f min\n", p.out, p.out,
             p.out, (sr__now() - g.t0) / 60);
-    return stop_signal ? 128 + stop_signal : SR_EXIT_OK;
+    return cli_stop ? 128 + cli_stop : SR_EXIT_OK;
 }

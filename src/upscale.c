@@ -367,3 +367,22 @@ sr_status sr_upscale_image(const sr_model *m, const sr_upscale_params *p, const 
     free(nets);
     return s;
 }
+
+sr_status sr_upscale_images(const sr_model *m, sr_net *const *nets, int nnets,
+                            const sr_upscale_params *p, const sr_image *in, sr_image *out, int n,
+                            sr_status *status, sr_error *errs)
+{
+    sr_upscale_params one = p ? *p : sr_upscale_default_params();
+    one.on_tile = NULL; /* images, not tiles, are the unit of progress here */
+    /* One image per thread at a time, each thread with its runner; results by index, so the
+     * output does not depend on which thread ran which image. */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nnets) if (nnets > 1 && n > 1)
+    for (int i = 0; i < n; i++)
+        status[i] = sr_upscale_image_with(m, &nets[nnets > 1 && n > 1 ? omp_get_thread_num() : 0],
+                                          nnets > 1 && n > 1 ? 1 : nnets, &one, &in[i], &out[i],
+                                          &errs[i]);
+    for (int i = 0; i < n; i++)
+        if (status[i])
+            return status[i];
+    return SR_OK;
+}
