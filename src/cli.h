@@ -12,6 +12,8 @@ enum { SR_EXIT_OK = 0, SR_EXIT_FAILED = 1, SR_EXIT_USAGE = 2 };
 int cmd_batch(int argc, char **argv);
 int cmd_upscale(int argc, char **argv);
 int cmd_resize(int argc, char **argv);
+int cmd_video(int argc, char **argv);
+int cmd_stream(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_downscale(int argc, char **argv);
 int cmd_psnr(int argc, char **argv);

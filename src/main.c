@@ -19,6 +19,10 @@ typedef struct {
 static const command commands[] = {
     {"batch", "IN_DIR OUT_DIR [options]", "upscale every image in a folder", cmd_batch},
     {"upscale", "IN OUT [options]", "upscale one image", cmd_upscale},
+    {"video", "IN OUT [options]", "upscale a video with ffmpeg, audio and subtitles copied",
+     cmd_video},
+    {"stream", "[options] < IN.y4m > OUT.y4m", "upscale YUV4MPEG2 frames from stdin to stdout",
+     cmd_stream},
     {"resize", "IN OUT [--scale N]", "bicubic upscale of one image (the baseline)", cmd_resize},
     {"downscale", "IN OUT --scale N", "MATLAB-style bicubic downscale (test pairs)",
      cmd_downscale},

@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 need="build-essential cmake libstb-dev libcmocka-dev libwebp-dev zlib1g-dev libjpeg-dev clang libomp-dev
-      libjpeg-turbo-progs python3-pil imagemagick parallel pkg-config man-db"
+      libjpeg-turbo-progs python3-pil imagemagick parallel pkg-config man-db ffmpeg"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
