@@ -202,10 +202,12 @@ static void test_degrade(void **st)
     assert_int_equal(sr__jpeg_roundtrip(&ref, 60, NULL, NULL), SR_OK);
     assert_true(same_image(&a, &ref));
     assert_int_equal(sr_degradation_parse("blur=0.3-1.5,noise=1-5,jpeg=20-90", &d, NULL), SR_OK);
+    sr_image_free(&a);
     make_test_image(&a, 40, 40, 3, 1);
     assert_int_equal(sr__degrade(&d, 11, &a, NULL), SR_OK);
     assert_int_equal(sr__degrade(&d, 11, &b, NULL), SR_OK);
     assert_true(same_image(&a, &b));
+    sr_image_free(&b);
     make_test_image(&b, 40, 40, 3, 1);
     assert_int_equal(sr__degrade(&d, 12, &b, NULL), SR_OK);
     assert_false(same_image(&a, &b));
@@ -213,6 +215,7 @@ static void test_degrade(void **st)
     assert_int_equal(sr_degradation_parse("noise=8@0.25", &d, NULL), SR_OK);
     int fired = 0;
     for (int s = 0; s < 400; s++) {
+        sr_image_free(&a), sr_image_free(&ref);
         make_test_image(&a, 8, 8, 3, 1);
         make_test_image(&ref, 8, 8, 3, 1);
         assert_int_equal(sr__degrade(&d, (uint64_t)s, &a, NULL), SR_OK);
@@ -304,6 +307,7 @@ static void test_denoise_blend(void **st)
     assert_true(same_image(&r, &o[4]));
     sr_net_free(net);
     sr_image_free(&r);
+    sr_model_free(bh);
     /* errors: out of range, no twin, a twin of another size */
     assert_int_equal(sr_model_denoise(m, 1.5f, &bh, &err), SR_E_INVALID);
     assert_int_equal(sr_model_denoise(twin, 0.5f, &bh, &err), SR_E_UNSUPPORTED);
