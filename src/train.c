@@ -294,9 +294,11 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
     if (!s) {
         char deg[128];
         sr_degradation_format(&p->degrade, deg, sizeof deg);
-        snprintf(msg, sizeof msg, "%d photos (%d too small for a crop), %zu parameters, %.3f "
-                 "MFLOP per low-resolution pixel, degradation %s", data.n, small, st.net.nparam,
-                 sr__tnet_flops_per_pixel(&st.net) / 1e6, deg);
+        int n = snprintf(msg, sizeof msg, "%d photos (%d too small for a crop), %zu parameters, "
+                         "%.3f MFLOP per low-resolution pixel, degradation %s", data.n, small,
+                         st.net.nparam, sr__tnet_flops_per_pixel(&st.net) / 1e6, deg);
+        if (p->resume && n > 0 && (size_t)n < sizeof msg)
+            snprintf(msg + n, sizeof msg - (size_t)n, "; resuming at step %d", st.step);
         report(p, &pr, "data", msg);
     }
     if (!s && p->val_dir && !(s = sr__evalset_load(p->val_dir, NULL, S, 1, p->val_jpeg, &val, err)))

@@ -212,6 +212,7 @@ static char *dir;
 typedef struct {
     double first, last; /* mean loss of the first and last 10 steps */
     int steps, stop_at;
+    int first_step, calls; /* the first step reported, and how many were */
     volatile sig_atomic_t stop;
 } watch;
 
@@ -225,6 +226,8 @@ static void on_progress(void *ctx, const sr_train_progress *p)
     if (p->step > p->steps - 10)
         w->last += p->loss / 10;
     w->steps = p->step;
+    if (!w->calls++)
+        w->first_step = p->step;
     if (p->step == w->stop_at)
         w->stop = 1;
 }
@@ -331,6 +334,9 @@ static void test_training_is_reproducible_and_resumes_exactly(void **state)
     p4.resume = ck;
     assert_int_equal(sr_train_run(&p4, &err), SR_OK);
     assert_int_equal(w4.steps, 200);
+    /* it continued where the checkpoint was: a restart from step 0 ends with the same bits */
+    assert_int_equal(w4.first_step, 26);
+    assert_int_equal(w4.calls, 175);
     snprintf(pb, sizeof pb, "%s.bin", c);
     assert_same_file(pa, pb);
     /* a checkpoint of another architecture is refused with the reason */

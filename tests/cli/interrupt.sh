@@ -6,13 +6,20 @@ specs=""
 for i in $(seq 10 49); do specs="$specs img$i.png:128x128x3"; done
 "$MKIMG" in $specs || fail make_images
 
+# The signal is sent once a first output exists (srgan's handler is installed by then: a signal
+# before it would kill the process, which also exits 128+signal but prints no summary).
+wait_for_output() { # PID
+    local end=$((SECONDS + 300))
+    until ls out 2>/dev/null | grep -q '\.png$'; do
+        kill -0 "$1" 2>/dev/null && [ $SECONDS -lt $end ] || { kill -9 "$1"; fail "no first output"; }
+        sleep 0.02
+    done
+}
+
 stop_after_first_output() { # SIGNAL REPORT
     "$SRGAN" batch in out --scale 2 --threads 2 --report "$2" 2>_err &
-    local pid=$! n=0
-    while [ -z "$(ls out 2>/dev/null | grep '\.png$')" ] && [ $n -lt 600 ]; do
-        sleep 0.05
-        n=$((n + 1))
-    done
+    local pid=$!
+    wait_for_output $pid
     kill -s "$1" $pid
     wait $pid
 }
@@ -36,9 +43,31 @@ done
 stop_after_first_output TERM r2.json
 rc=$?
 [ $rc = 143 ] || fail "SIGTERM: exit $rc, expected 143"
+has "stopping after the images in progress"
+has "interrupted, run again to finish"
+grep -q '"interrupted": true' r2.json || fail "report: interrupted"
 done2=$(ls out | wc -l)
+[ "$done2" -ge "$done1" ] || fail "SIGTERM lost outputs"
 
 expect 0 "$SRGAN" batch in out --scale 2 --threads 2
 has "$((40 - done2)) ok, 0 failed, $done2 skipped of 40"
 [ "$(ls out | wc -l)" = 40 ] || fail "not every output exists after the resume"
+
+# A second signal ends the process at once: no summary, and the image in progress (seconds of
+# work on one thread) is not written, whole or half.
+rm -rf in out && mkdir in
+"$MKIMG" in a.png:32x32x3 b.png:640x640x3 c.png:640x640x3 || fail make_images
+"$SRGAN" batch in out --scale 2 --threads 1 2>_err &
+pid=$!
+wait_for_output $pid
+kill -INT $pid
+end=$((SECONDS + 60))
+until grep -q "stopping after the images in progress" _err || [ $SECONDS -ge $end ]; do sleep 0.02; done
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] || fail "second SIGINT: exit $rc, expected 130"
+has "stopping after the images in progress"
+grep -q "run again to finish" _err && fail "the second signal still let the batch finish: $(cat _err)"
+[ "$(ls -A out)" = a.png ] || fail "second SIGINT left: $(ls -A out)"
 exit 0
