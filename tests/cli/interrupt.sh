@@ -6,20 +6,23 @@ specs=""
 for i in $(seq 10 49); do specs="$specs img$i.png:128x128x3"; done
 "$MKIMG" in $specs || fail make_images
 
-# The signal is sent once a first output exists (srgan's handler is installed by then: a signal
-# before it would kill the process, which also exits 128+signal but prints no summary).
-wait_for_output() { # PID
+# The signal is sent once the run has written an output (srgan's handler is installed by then: a
+# signal before it would kill the process, which also exits 128+signal but prints no summary).
+pngs() { ls out 2>/dev/null | grep -c '\.png$'; }
+wait_for_output() { # PID BEFORE: until there are more outputs than BEFORE, counted before PID started
     local end=$((SECONDS + 300))
-    until ls out 2>/dev/null | grep -q '\.png$'; do
-        kill -0 "$1" 2>/dev/null && [ $SECONDS -lt $end ] || { kill -9 "$1"; fail "no first output"; }
+    until [ "$(pngs)" -gt "$2" ]; do
+        kill -0 "$1" 2>/dev/null && [ $SECONDS -lt $end ] || { kill -9 "$1"; fail "no new output"; }
         sleep 0.02
     done
 }
 
 stop_after_first_output() { # SIGNAL REPORT
+    local before pid
+    before=$(pngs)
     "$SRGAN" batch in out --scale 2 --threads 2 --report "$2" 2>_err &
-    local pid=$!
-    wait_for_output $pid
+    pid=$!
+    wait_for_output $pid "$before"
     kill -s "$1" $pid
     wait $pid
 }
@@ -59,7 +62,7 @@ rm -rf in out && mkdir in
 "$MKIMG" in a.png:32x32x3 b.png:640x640x3 c.png:640x640x3 || fail make_images
 "$SRGAN" batch in out --scale 2 --threads 1 2>_err &
 pid=$!
-wait_for_output $pid
+wait_for_output $pid 0
 kill -INT $pid
 end=$((SECONDS + 60))
 until grep -q "stopping after the images in progress" _err || [ $SECONDS -ge $end ]; do sleep 0.02; done
