@@ -24,7 +24,7 @@ int main(int argc, char **argv)
     sr_error err;
     sr_model *m = NULL, *blend = NULL;
     sr_image in = {0}, out = {0};
-    if (sr_model_load_embedded(sr_embedded_default(4), &m, &err))
+    if (sr_model_load_embedded(sr_embedded_default(4), NULL, &m, &err))
         return fail("model", &err);
     if (sr_image_load(argv[1], SR_DEFAULT_MAX_PIXELS, &in, &err))
         return fail(argv[1], &err);

@@ -4,7 +4,7 @@
  *
  *     sr_error err;
  *     sr_model *m = NULL;
- *     sr_model_load_embedded("realesr-animevideov3-x4", &m, &err);   // or sr_model_load_files()
+ *     sr_model_load_embedded("realesr-animevideov3-x4", NULL, &m, &err); // or _load_files()
  *     sr_image in, out;
  *     sr_image_load("photo.png", SR_DEFAULT_MAX_PIXELS, &in, &err);
  *     sr_upscale_params up = sr_upscale_default_params();
@@ -104,14 +104,36 @@ sr_status sr_image_quality(const sr_image *ref, const sr_image *test, int shave,
 
 typedef struct sr_model sr_model;
 
-/* The one loader: ncnn .param text and .bin weights, both in memory (not retained). */
+/* Arithmetic of the layers that run by Winograd (the 3x3 stride-1 convolutions with 16 or more
+ * channels: nearly all of the work): SR_PRECISION_FP32 (the default), or SR_PRECISION_BF16,
+ * their multiplies in bfloat16 with fp32 sums, about twice the multiply rate. Needs a CPU with
+ * AVX512_BF16 (loading fails with SR_E_UNSUPPORTED otherwise); output stays within 45 dB PSNR of
+ * fp32 on the reference images (tested). */
+typedef enum { SR_PRECISION_FP32 = 0, SR_PRECISION_BF16 } sr_precision;
+
+/* Every choice about a model is made when it is loaded; a loaded model never changes, so it can
+ * be shared by any number of runners and threads. */
+typedef struct {
+    /* Whose pre-processing the model gets: "realesrgan" (reflect 10 pixels), "waifu2x" (clamp)
+     * or "realcugan" (reflect). NULL: nets of valid convolutions are "waifu2x", others
+     * "realesrgan"; Real-CUGAN's nets look like waifu2x's, so its callers name the family. */
+    const char *family;
+    sr_precision precision;
+} sr_model_params;
+sr_model_params sr_model_default_params(void);
+
+/* The one loader: ncnn .param text and .bin weights, both in memory (not retained). params NULL:
+ * sr_model_default_params(). */
 sr_status sr_model_load_memory(const char *param, size_t param_len, const void *bin, size_t bin_len,
-                               const char *name, sr_model **out, sr_error *err);
-/* Reads PATH.param and its .bin (bin_path NULL: the .param path with .bin instead). */
-sr_status sr_model_load_files(const char *param_path, const char *bin_path, sr_model **out,
-                              sr_error *err);
+                               const char *name, const sr_model_params *params, sr_model **out,
+                               sr_error *err);
+/* Reads PATH.param and its .bin (bin_path NULL: the .param path with .bin instead; then X.param's
+ * JPEG twin X-jpeg.bin, if there, is attached: see sr_model_denoise). */
+sr_status sr_model_load_files(const char *param_path, const char *bin_path,
+                              const sr_model_params *params, sr_model **out, sr_error *err);
 /* One of the models compiled into the binary, by name (see sr_embedded_model). */
-sr_status sr_model_load_embedded(const char *name, sr_model **out, sr_error *err);
+sr_status sr_model_load_embedded(const char *name, const sr_model_params *params, sr_model **out,
+                                 sr_error *err);
 void sr_model_free(sr_model *m);
 
 const char *sr_model_name(const sr_model *m);
@@ -126,17 +148,8 @@ int sr_model_alignment(const sr_model *m); /* tile origins are multiples of this
 int sr_model_default_tile(const sr_model *m);
 int sr_model_prepad(const sr_model *m);    /* padding added around the image, as the family's
                                             * reference program adds it */
-/* "realesrgan" (reflect 10 pixels), "waifu2x" (clamp) or "realcugan" (reflect), detected at
- * load; set_family overrides it (before the model is shared). */
 const char *sr_model_family(const sr_model *m);
-sr_status sr_model_set_family(sr_model *m, const char *family, sr_error *err);
-/* Arithmetic of the layers that run by Winograd (the 3x3 stride-1 convolutions with 16 or more
- * channels: nearly all of the work): SR_PRECISION_FP32 (the default), or SR_PRECISION_BF16,
- * their multiplies in bfloat16 with fp32 sums, about twice the multiply rate. Needs a CPU with
- * AVX512_BF16 (SR_E_UNSUPPORTED otherwise); output stays within 45 dB PSNR of fp32 on the
- * reference images (tested). Call before the model is shared. */
-typedef enum { SR_PRECISION_FP32 = 0, SR_PRECISION_BF16 } sr_precision;
-sr_status sr_model_set_precision(sr_model *m, sr_precision p, sr_error *err);
+sr_precision sr_model_precision(const sr_model *m);
 int sr_precision_available(sr_precision p); /* 1 if this CPU (and SR_KERNEL) can run p */
 double sr_model_flops(const sr_model *m, int w, int h); /* multiply-adds x2 for a w x h input */
 size_t sr_model_weight_bytes(const sr_model *m);

@@ -31,6 +31,15 @@ static int candidates(int scale, int noise, char out[][64])
     return n;
 }
 
+/* realcugan-ncnn-vulkan names its models up2x-*, up3x-*, up4x-*: nets of valid convolutions
+ * like waifu2x's, so the library is told the family rather than guessing it from a name. */
+static int realcugan_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    return !strncmp(b, "up", 2) && b[2] >= '2' && b[2] <= '4' && b[3] == 'x' && b[4] == '-';
+}
+
 static int is_dir(const char *p)
 {
     struct stat st;
@@ -76,14 +85,13 @@ int cli_load_model(const cli_model_opts *o, sr_model **out)
         chosen = path;
     }
     size_t n = strlen(chosen);
+    sr_model_params mp = sr_model_default_params();
+    mp.family = o->family ? o->family : realcugan_name(chosen) ? "realcugan" : NULL;
+    mp.precision = o->bf16 ? SR_PRECISION_BF16 : SR_PRECISION_FP32;
     if (n > 6 && strcmp(chosen + n - 6, ".param") == 0)
-        s = sr_model_load_files(chosen, NULL, out, &err);
+        s = sr_model_load_files(chosen, NULL, &mp, out, &err);
     else
-        s = sr_model_load_embedded(chosen, out, &err);
-    if (!s && o->family)
-        s = sr_model_set_family(*out, o->family, &err);
-    if (!s && o->bf16)
-        s = sr_model_set_precision(*out, SR_PRECISION_BF16, &err);
+        s = sr_model_load_embedded(chosen, &mp, out, &err);
     if (s) {
         fprintf(stderr, "srgan: cannot use model: %s\n", err.msg);
         sr_model_free(*out);

@@ -43,7 +43,7 @@ sr_status sr__model_attach_twin(sr_model *m, const char *param, size_t param_len
     if (twin_len != bin_len || !all_fp32(m, bin_len))
         return sr__err(err, SR_E_FORMAT, "%s: the JPEG twin's weights do not match the model's "
                        "(both must be fp32 exports of one network)", what);
-    sr_status s = sr_model_load_memory(param, param_len, twin, twin_len, what, &check, &e2);
+    sr_status s = sr_model_load_memory(param, param_len, twin, twin_len, what, NULL, &check, &e2);
     sr_model_free(check);
     if (s)
         return sr__err(err, s, "%s: JPEG twin: %s", what, e2.msg);
@@ -68,14 +68,6 @@ int sr_model_has_denoise(const sr_model *m)
     return m->twin != NULL;
 }
 
-static int uses_bf16(const sr_model *m)
-{
-    for (int i = 0; i < m->nlayers; i++)
-        if (m->layers[i].type == SR_L_CONV && m->layers[i].conv.packed_bf16)
-            return 1;
-    return 0;
-}
-
 sr_status sr_model_denoise(const sr_model *m, float strength, sr_model **out, sr_error *err)
 {
     *out = NULL;
@@ -95,16 +87,11 @@ sr_status sr_model_denoise(const sr_model *m, float strength, sr_model **out, sr
         a = (1 - strength) * a + strength * b;
         memcpy(mix + i, &a, 4);
     }
-    sr_status s = sr_model_load_memory(t->param, t->param_len, mix, t->bin_len, m->name, out, err);
+    /* the same pre-processing and arithmetic as m; the blend itself has no twin */
+    sr_model_params p = {.family = sr_model_family(m), .precision = m->precision};
+    sr_status s = sr_model_load_memory(t->param, t->param_len, mix, t->bin_len, m->name, &p, out,
+                                       err);
     free(mix);
-    if (!s) /* the same pre-processing and arithmetic as m; the blend itself has no twin */
-        s = sr_model_set_family(*out, sr_model_family(m), err);
-    if (!s && uses_bf16(m))
-        s = sr_model_set_precision(*out, SR_PRECISION_BF16, err);
-    if (s) {
-        sr_model_free(*out);
-        *out = NULL;
-    }
     return s;
 }
 

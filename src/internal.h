@@ -297,6 +297,7 @@ struct sr_model {
     int shrink; /* input pixels each side that valid convolutions consume (0 for padded nets) */
     int border; /* how the prepadding is filled: SR_BORDER_REFLECT or SR_BORDER_REPLICATE */
     int family; /* SR_FAMILY_*: whose pre-processing the model gets */
+    sr_precision precision; /* of the Winograd layers (load parameter) */
     int exact_tiles; /* tiled output equals whole-image output (the halo covers the receptive
                       * field); 0 for deep nets whose tiles only overlap by the prepadding */
     size_t weight_bytes;

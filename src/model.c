@@ -407,11 +407,8 @@ static sr_status check_sizes(sr_model *m, sr_error *err)
                         "model: the output loses %ld x %ld pixels, not the same whole number of "
                         "input pixels on every side", dw, dh);
         m->shrink = (int)(dw / (2 * m->scale));
-        /* Networks of valid convolutions are waifu2x's or, named up2x-* .. up4x-*, Real-CUGAN's. */
-        int cugan = !strncmp(m->name, "up", 2) && m->name[2] >= '2' && m->name[2] <= '4' &&
-                    m->name[3] == 'x';
-        set_family(m, m->shrink == 0 ? SR_FAMILY_REALESRGAN
-                                     : cugan ? SR_FAMILY_REALCUGAN : SR_FAMILY_WAIFU2X);
+        /* Networks of valid convolutions are waifu2x's, unless the caller names Real-CUGAN. */
+        set_family(m, m->shrink == 0 ? SR_FAMILY_REALESRGAN : SR_FAMILY_WAIFU2X);
     }
     free(sh);
     return s;
@@ -445,8 +442,16 @@ static sr_status find_endpoints(sr_model *m, const sr__param *pp, int *consumers
     return SR_OK;
 }
 
+static sr_status apply_params(sr_model *m, const sr_model_params *p, sr_error *err);
+
+sr_model_params sr_model_default_params(void)
+{
+    return (sr_model_params){.family = NULL, .precision = SR_PRECISION_FP32};
+}
+
 sr_status sr_model_load_memory(const char *param, size_t param_len, const void *bin, size_t bin_len,
-                               const char *name, sr_model **out, sr_error *err)
+                               const char *name, const sr_model_params *params, sr_model **out,
+                               sr_error *err)
 {
     *out = NULL;
     if (param_len > SR_MAX_PARAM_BYTES)
@@ -481,6 +486,8 @@ sr_status sr_model_load_memory(const char *param, size_t param_len, const void *
         s = derive_geometry(m, err);
     if (!s)
         s = check_sizes(m, err);
+    if (!s && params)
+        s = apply_params(m, params, err);
 done:
     free(consumers);
     sr__param_free(&pp);
@@ -497,8 +504,8 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-sr_status sr_model_load_files(const char *param_path, const char *bin_path, sr_model **out,
-                              sr_error *err)
+sr_status sr_model_load_files(const char *param_path, const char *bin_path,
+                              const sr_model_params *params, sr_model **out, sr_error *err)
 {
     char binbuf[4096], name[128];
     *out = NULL;
@@ -521,7 +528,7 @@ sr_status sr_model_load_files(const char *param_path, const char *bin_path, sr_m
         s = sr__read_file(bin_path, SR_MAX_BIN_BYTES, &bin, &blen, err);
     if (!s) {
         sr_error e2;
-        s = sr_model_load_memory((const char *)ptext, plen, bin, blen, name, out, &e2);
+        s = sr_model_load_memory((const char *)ptext, plen, bin, blen, name, params, out, &e2);
         if (s)
             sr__err(err, s, "%s: %s", param_path, e2.msg);
     }
@@ -545,7 +552,8 @@ sr_status sr_model_load_files(const char *param_path, const char *bin_path, sr_m
     return s;
 }
 
-sr_status sr_model_load_embedded(const char *name, sr_model **out, sr_error *err)
+sr_status sr_model_load_embedded(const char *name, const sr_model_params *params, sr_model **out,
+                                 sr_error *err)
 {
     *out = NULL;
     sr_embedded_model e;
@@ -553,7 +561,7 @@ sr_status sr_model_load_embedded(const char *name, sr_model **out, sr_error *err
         if (strcmp(e.name, name) == 0) {
             sr_error e2;
             sr_status s = sr_model_load_memory(e.param, e.param_len, e.bin, e.bin_len, e.name,
-                                               out, &e2);
+                                               params, out, &e2);
             if (!s && e.twin_bin)
                 s = sr__model_attach_twin(*out, e.param, e.param_len, e.bin, e.bin_len, e.twin_bin,
                                           e.twin_bin_len, e.name, &e2);
@@ -579,7 +587,7 @@ const char *sr_model_family(const sr_model *m)
     return family_names[m->family];
 }
 
-sr_status sr_model_set_family(sr_model *m, const char *family, sr_error *err)
+static sr_status set_family_named(sr_model *m, const char *family, sr_error *err)
 {
     int f = -1;
     for (int i = 0; i < 3; i++)
@@ -591,6 +599,7 @@ sr_status sr_model_set_family(sr_model *m, const char *family, sr_error *err)
     set_family(m, f);
     return SR_OK;
 }
+
 int sr_precision_available(sr_precision p)
 {
     if (p != SR_PRECISION_BF16)
@@ -602,21 +611,33 @@ int sr_precision_available(sr_precision p)
 #endif
 }
 
-sr_status sr_model_set_precision(sr_model *m, sr_precision p, sr_error *err)
+static sr_status set_precision(sr_model *m, sr_precision p, sr_error *err)
 {
+    if (p != SR_PRECISION_FP32 && !sr_precision_available(p))
+        return sr__err(err, SR_E_UNSUPPORTED, "bf16 needs a CPU with AVX512_BF16 and the AVX-512 "
+                       "kernel");
     for (int i = 0; i < m->nlayers; i++) {
         sr__conv *c = &m->layers[i].conv;
         if (m->layers[i].type != SR_L_CONV || !c->wino)
             continue;
         sr_status s = sr__wino_set_bf16(c, p == SR_PRECISION_BF16, err);
-        if (s) {
-            for (int j = 0; j < i; j++) /* all or nothing */
-                sr__wino_set_bf16(&m->layers[j].conv, 0, NULL);
+        if (s)
             return s;
-        }
     }
+    m->precision = p;
     return SR_OK;
 }
+
+/* The load-time choices, applied before the model is returned: nothing changes it afterwards. */
+static sr_status apply_params(sr_model *m, const sr_model_params *p, sr_error *err)
+{
+    sr_status s = p->family ? set_family_named(m, p->family, err) : SR_OK;
+    if (!s && p->precision != SR_PRECISION_FP32)
+        s = set_precision(m, p->precision, err);
+    return s;
+}
+
+sr_precision sr_model_precision(const sr_model *m) { return m->precision; }
 int sr_model_exact_tiles(const sr_model *m) { return m->exact_tiles; }
 int sr_model_alignment(const sr_model *m) { return m->align; }
 int sr_model_default_tile(const sr_model *m)

@@ -198,7 +198,7 @@ static sr_status validate(const state *st, const sr__evalset *val, int threads,
     sr_status s = sr__tnet_export(&st->net, st->ema, &param, &bin, &blen, err);
     if (s)
         return s;
-    s = sr_model_load_memory(param, strlen(param), bin, blen, "training", &m, err);
+    s = sr_model_load_memory(param, strlen(param), bin, blen, "training", NULL, &m, err);
     free(param), free(bin);
     sr_upscale_params up = sr_upscale_default_params();
     up.nthreads = threads;

@@ -12,7 +12,7 @@ static int setup(void **state)
 {
     (void)state;
     sr_error e;
-    if (sr_model_load_embedded("realesr-animevideov3-x2", &model, &e))
+    if (sr_model_load_embedded("realesr-animevideov3-x2", NULL, &model, &e))
         return -1;
     root = make_temp_dir();
     return 0;

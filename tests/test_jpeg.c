@@ -278,11 +278,11 @@ static void test_denoise_blend(void **st)
     snprintf(path, sizeof path, "%s/m.param", dir);
     sr_model *m, *b0, *b1, *bh, *twin;
     sr_error err;
-    assert_int_equal(sr_model_load_files(path, NULL, &m, &err), SR_OK);
+    assert_int_equal(sr_model_load_files(path, NULL, NULL, &m, &err), SR_OK);
     assert_true(sr_model_has_denoise(m));
     char tp[4200];
     snprintf(tp, sizeof tp, "%s/m-jpeg.bin", dir);
-    assert_int_equal(sr_model_load_files(path, tp, &twin, &err), SR_OK);
+    assert_int_equal(sr_model_load_files(path, tp, NULL, &twin, &err), SR_OK);
     assert_false(sr_model_has_denoise(twin)); /* an explicit .bin has no twin */
     assert_int_equal(sr_model_denoise(m, 0, &b0, &err), SR_OK);
     assert_int_equal(sr_model_denoise(m, 1, &b1, &err), SR_OK);
@@ -314,7 +314,7 @@ static void test_denoise_blend(void **st)
     assert_non_null(strstr(err.msg, "no JPEG-trained twin"));
     write_pair(dir, 0);
     sr_model *bad = NULL;
-    assert_int_equal(sr_model_load_files(path, NULL, &bad, &err), SR_E_FORMAT);
+    assert_int_equal(sr_model_load_files(path, NULL, NULL, &bad, &err), SR_E_FORMAT);
     assert_null(bad);
     assert_non_null(strstr(err.msg, "m-jpeg.bin: the JPEG twin's weights do not match"));
     for (int i = 0; i < 5; i++)

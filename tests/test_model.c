@@ -65,7 +65,7 @@ static void test_loads_tiny_model(void **state)
         bytes b = tiny_bin(fp16);
         sr_model *m;
         sr_error e;
-        sr_status s = sr_model_load_memory(tiny_param, strlen(tiny_param), b.p, b.n, "tiny", &m, &e);
+        sr_status s = sr_model_load_memory(tiny_param, strlen(tiny_param), b.p, b.n, "tiny", NULL, &m, &e);
         if (s)
             fail_msg("%s", e.msg);
         assert_int_equal(sr_model_scale(m), 2);
@@ -97,7 +97,7 @@ static void expect_fail(const char *param, const void *bin, size_t n, sr_status 
 {
     sr_model *m = (sr_model *)1;
     sr_error e = {{0}};
-    sr_status s = sr_model_load_memory(param, strlen(param), bin, n, "bad", &m, &e);
+    sr_status s = sr_model_load_memory(param, strlen(param), bin, n, "bad", NULL, &m, &e);
     if (s != want || !strstr(e.msg, msg) || m != NULL)
         fail_msg("status %d (want %d), message '%s', expected '%s'", s, want, e.msg, msg);
 }
@@ -167,7 +167,7 @@ static void test_embedded_models(void **state)
     for (int i = 0; sr_embedded_get(i, &e); i++, n++) {
         sr_model *m;
         sr_error err;
-        assert_int_equal(sr_model_load_embedded(e.name, &m, &err), SR_OK);
+        assert_int_equal(sr_model_load_embedded(e.name, NULL, &m, &err), SR_OK);
         assert_int_equal(sr_model_scale(m), e.scale);
         assert_string_equal(sr_model_name(m), e.name);
         assert_int_equal(sr_model_prepad(m), 10);
@@ -180,7 +180,7 @@ static void test_embedded_models(void **state)
     assert_true(!strncmp(sr_embedded_default(2), "srgan-photo-x2", 14));
     sr_model *m;
     sr_error err;
-    assert_int_equal(sr_model_load_embedded("nope", &m, &err), SR_E_INVALID);
+    assert_int_equal(sr_model_load_embedded("nope", NULL, &m, &err), SR_E_INVALID);
     assert_non_null(strstr(err.msg, "nope: no embedded model"));
 }
 
@@ -206,7 +206,7 @@ static void test_shared_models(void **state)
         const char *path = shared_path(cases[i].file);
         sr_model *m;
         sr_error e;
-        sr_status s = sr_model_load_files(path, NULL, &m, &e);
+        sr_status s = sr_model_load_files(path, NULL, NULL, &m, &e);
         if (cases[i].ok) {
             if (s)
                 fail_msg("%s", e.msg);
@@ -218,11 +218,43 @@ static void test_shared_models(void **state)
             assert_non_null(strstr(e.msg, path)); /* the message names the file */
         }
     }
+    /* The family is a load parameter: detected from the graph unless named, never guessed from
+     * a file name; an unknown one is refused; bf16 only where the CPU has it. */
+    {
+        const char *cugan = shared_path("models/realcugan/up2x-conservative.param");
+        sr_model_params p = sr_model_default_params();
+        sr_model *m;
+        sr_error e;
+        assert_int_equal(sr_model_load_files(cugan, NULL, &p, &m, &e), SR_OK);
+        assert_string_equal(sr_model_family(m), "waifu2x");
+        assert_int_equal(sr_model_default_tile(m), SR_DEFAULT_TILE);
+        sr_model_free(m);
+        p.family = "realcugan";
+        assert_int_equal(sr_model_load_files(cugan, NULL, &p, &m, &e), SR_OK);
+        assert_string_equal(sr_model_family(m), "realcugan");
+        assert_int_equal(sr_model_default_tile(m), 400);
+        sr_model_free(m);
+        p.family = "nope";
+        assert_int_equal(sr_model_load_files(cugan, NULL, &p, &m, &e), SR_E_INVALID);
+        assert_null(m);
+        assert_non_null(strstr(e.msg, "unknown model family 'nope'"));
+        p.family = NULL;
+        p.precision = SR_PRECISION_BF16;
+        sr_status s = sr_model_load_embedded("srgan-photo-x2", &p, &m, &e);
+        if (sr_precision_available(SR_PRECISION_BF16)) {
+            assert_int_equal(s, SR_OK);
+            assert_int_equal(sr_model_precision(m), SR_PRECISION_BF16);
+            sr_model_free(m);
+        } else {
+            assert_int_equal(s, SR_E_UNSUPPORTED);
+            assert_non_null(strstr(e.msg, "AVX512_BF16"));
+        }
+    }
     sr_model *m;
     sr_error e;
-    assert_int_equal(sr_model_load_files("/nonexistent/x.param", NULL, &m, &e), SR_E_IO);
+    assert_int_equal(sr_model_load_files("/nonexistent/x.param", NULL, NULL, &m, &e), SR_E_IO);
     assert_non_null(strstr(e.msg, "/nonexistent/x.param: No such file"));
-    assert_int_equal(sr_model_load_files("/tmp/x.txt", NULL, &m, &e), SR_E_INVALID);
+    assert_int_equal(sr_model_load_files("/tmp/x.txt", NULL, NULL, &m, &e), SR_E_INVALID);
 }
 
 int main(void)

@@ -178,7 +178,7 @@ static void test_export_matches_trainer(void **state)
     sr_model *m;
     sr_error err;
     assert_int_equal(sr__tnet_export(&n, theta, &param, &bin, &blen, &err), SR_OK);
-    sr_status st = sr_model_load_memory(param, strlen(param), bin, blen, "t", &m, &err);
+    sr_status st = sr_model_load_memory(param, strlen(param), bin, blen, "t", NULL, &m, &err);
     if (st) print_message("%s\n%s", err.msg, param);
     assert_int_equal(st, SR_OK);
     assert_int_equal(sr_model_scale(m), 3);
@@ -305,7 +305,7 @@ static void test_training_lowers_the_loss(void **state)
     char path[4300];
     snprintf(path, sizeof path, "%s.param", out); /* and the export loads */
     sr_model *m;
-    assert_int_equal(sr_model_load_files(path, NULL, &m, &err), SR_OK);
+    assert_int_equal(sr_model_load_files(path, NULL, NULL, &m, &err), SR_OK);
     assert_int_equal(sr_model_scale(m), 2);
     sr_model_free(m);
 }

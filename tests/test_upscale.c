@@ -6,7 +6,7 @@ static sr_model *load(const char *name)
 {
     sr_model *m;
     sr_error e;
-    if (sr_model_load_embedded(name, &m, &e))
+    if (sr_model_load_embedded(name, NULL, &m, &e))
         fail_msg("%s", e.msg);
     return m;
 }
@@ -114,7 +114,7 @@ static void test_absurd_runner_refused(void **state)
     (void)state;
     sr_model *m;
     sr_error e;
-    if (sr_model_load_files(shared_path("models/realesrgan/realesrgan-x4plus.param"), NULL, &m,
+    if (sr_model_load_files(shared_path("models/realesrgan/realesrgan-x4plus.param"), NULL, NULL, &m,
                             &e))
         fail_msg("%s", e.msg);
     sr_net *n = NULL;

@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t blen = nul ? size - plen - 1 : 0;
     sr_model *m;
     sr_error e;
-    if (sr_model_load_memory((const char *)data, plen, bin, blen, "fuzz", &m, &e) == SR_OK) {
+    if (sr_model_load_memory((const char *)data, plen, bin, blen, "fuzz", NULL, &m, &e) == SR_OK) {
         fuzz_run_model(m);
         sr_model_free(m);
     }
