@@ -55,7 +55,13 @@ static sr_status load_shared_model(const char *path, sr_model **m, sr_error *e)
 {
     return load_shared_precision(path, SR_PRECISION_FP32, m, e);
 }
-#define MEAN_LIMIT 0.15
+/* Mean difference allowed against the reference: Real-ESRGAN's references come from a GPU-style
+ * float path (measured 0.08-0.134); waifu2x's and Real-CUGAN's agree to a few values in 50,000
+ * (measured at most 0.0001). */
+static double mean_limit(const char *model)
+{
+    return strncmp(model, "realesrgan/", 11) == 0 ? 0.15 : 0.001;
+}
 
 static void compare(const char *model, int max_abs, int in_repo, const char *input, int tile,
                     int threads)
@@ -94,9 +100,9 @@ static void compare(const char *model, int max_abs, int in_repo, const char *inp
     double mean = (double)sum / (double)n;
     print_message("%s %s tile %d threads %d: mean %.4f max %d\n", input, model, tile, threads,
                   mean, worst);
-    if (worst > max_abs || mean > MEAN_LIMIT)
-        fail_msg("%s on %s: mean %.4f max %d, allowed mean %.2f max %d", model, input, mean, worst,
-                 MEAN_LIMIT, max_abs);
+    if (worst > max_abs || mean > mean_limit(model))
+        fail_msg("%s on %s: mean %.4f max %d, allowed mean %.3f max %d", model, input, mean, worst,
+                 mean_limit(model), max_abs);
     sr_image_free(&in), sr_image_free(&want), sr_image_free(&got);
     sr_model_free(m);
 }
@@ -121,10 +127,19 @@ static void test_small_tiles(void **state)
         sr_error e;
         if (load_shared_model(shared_path(rel), &m, &e))
             fail_msg("%s", e.msg);
-        int exact = sr_model_exact_tiles(m);
-        sr_model_free(m);
-        if (!models[k].in64_only && exact)
+        if (!models[k].in64_only && sr_model_exact_tiles(m)) {
             compare(models[k].model, models[k].max_abs, 0, "in96x80", 24, 2);
+            /* and bit for bit the untiled output, not only as close to the reference */
+            sr_image in, whole, tiled;
+            assert_int_equal(sr_image_load(shared_path("golden/in96x80.png"),
+                                           SR_DEFAULT_MAX_PIXELS, &in, &e), SR_OK);
+            sr_upscale_params p1 = {.tile = 0, .nthreads = 1}, p2 = {.tile = 24, .nthreads = 2};
+            assert_int_equal(sr_upscale_image(m, &p1, &in, &whole, &e), SR_OK);
+            assert_int_equal(sr_upscale_image(m, &p2, &in, &tiled, &e), SR_OK);
+            assert_memory_equal(whole.data, tiled.data, (size_t)whole.w * whole.h * 3);
+            sr_image_free(&in), sr_image_free(&whole), sr_image_free(&tiled);
+        }
+        sr_model_free(m);
     }
 }
 
@@ -231,8 +246,8 @@ static void test_embedded_matches_file(void **state)
 }
 
 /* The embedded defaults clearly beat bicubic on the two golden photos (never trained on): the
- * literature's measurement (MATLAB bicubic downscale, Y PSNR with the border shaved). At the
- * time of writing the gains are about 1.2 dB (x2, x3) and 1.0 dB (x4). */
+ * literature's measurement (MATLAB bicubic downscale, Y PSNR with the border shaved). Measured:
+ * +1.230 (x2), +1.233 (x3), +0.989 dB (x4); the floors leave 0.15 dB for a retrained model. */
 static void test_defaults_beat_bicubic(void **state)
 {
     (void)state;
@@ -263,8 +278,10 @@ static void test_defaults_beat_bicubic(void **state)
             sr_image_free(&hr), sr_image_free(&lr), sr_image_free(&big), sr_image_free(&bic);
         }
         print_message("x%d default %s: %+.3f dB over bicubic\n", s, sr_embedded_default(s), gain);
-        if (gain < 0.5)
-            fail_msg("x%d default gains only %.3f dB over bicubic", s, gain);
+        static const double floor_db[] = {0, 0, 1.08, 1.08, 0.84};
+        if (gain < floor_db[s])
+            fail_msg("x%d default gains only %.3f dB over bicubic (floor %.2f)", s, gain,
+                     floor_db[s]);
         sr_model_free(m);
     }
 }
