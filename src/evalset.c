@@ -52,6 +52,25 @@ static sr_status to_rgb(sr_image *img, sr_error *err)
     return SR_OK;
 }
 
+sr_status sr__photo_pair_load(const char *path, int scale, sr_image *hr, sr_image *lr,
+                              sr_error *err)
+{
+    sr_image img = {0};
+    sr_status s = sr_image_load(path, SR_DEFAULT_MAX_PIXELS, &img, err);
+    if (!s)
+        s = to_rgb(&img, err);
+    int r[4] = {0, 0, img.w / scale * scale, img.h / scale * scale};
+    if (!s && (r[2] < scale || r[3] < scale))
+        s = sr__err(err, SR_E_INVALID, "%s: %dx%d is too small for x%d", path, img.w, img.h,
+                    scale);
+    if (!s)
+        s = crop(&img, r, hr, err);
+    if (!s)
+        s = sr_image_downscale(hr, scale, lr, err);
+    sr_image_free(&img);
+    return s;
+}
+
 static sr_status add_pair(sr__evalset *set, const char *name, sr_image *hr, const char *lr_path,
                           int scale, int jpeg, sr_error *err)
 {

@@ -392,6 +392,10 @@ typedef struct {
 sr_status sr__evalset_load(const char *hr_dir, const char *lr_dir, int scale, int crops,
                            int jpeg, sr__evalset *set, sr_error *err);
 void sr__evalset_free(sr__evalset *set);
+/* The one photo-pair loader of eval and train: PATH as RGB (alpha dropped, gray repeated), cut
+ * at the top left to a multiple of scale (hr), and its imresize downscale (lr). */
+sr_status sr__photo_pair_load(const char *path, int scale, sr_image *hr, sr_image *lr,
+                              sr_error *err);
 
 /* ---- files (fsutil.c) ---- */
 

@@ -8,24 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static sr_status load_one(const char *path, int scale, sr_image *hr, sr_image *lr, sr_error *err)
-{
-    sr_image img = {0};
-    sr_status s = sr_image_load(path, SR_DEFAULT_MAX_PIXELS, &img, err);
-    int w = img.w / scale * scale, h = img.h / scale * scale;
-    if (!s)
-        s = sr_image_alloc(hr, w, h, 3, err);
-    for (int y = 0; !s && y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int k = 0; k < 3; k++)
-                hr->data[((size_t)y * w + x) * 3 + k] =
-                    img.data[((size_t)y * img.w + x) * img.c + (img.c >= 3 ? k : 0)];
-    if (!s)
-        s = sr_image_downscale(hr, scale, lr, err);
-    sr_image_free(&img);
-    return s;
-}
-
 sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr__tdata *d,
                          int *small, sr_error *err)
 {
@@ -52,7 +34,7 @@ sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr
 #pragma omp parallel for schedule(dynamic, 1)
         for (int i = 0; i < files.n; i++) {
             char *path = sr__join(dir, files.v[i]);
-            st[i] = path ? load_one(path, scale, &hr[i], &lr[i], &errs[i])
+            st[i] = path ? sr__photo_pair_load(path, scale, &hr[i], &lr[i], &errs[i])
                          : sr__err(&errs[i], SR_E_NOMEM, "out of memory");
             free(path);
         }
