@@ -41,7 +41,9 @@ typedef enum {
 } sr_status;
 
 typedef struct {
-    char msg[256]; /* "subject: reason", NUL-terminated */
+    char msg[256];      /* the line to show: "subject: reason", or the reason alone */
+    char subject[1024]; /* what it is about (a file, folder or model), or "" */
+    char reason[256];   /* what went wrong with it */
 } sr_error;
 
 const char *sr_status_str(sr_status s);

@@ -86,8 +86,7 @@ static sr_status check_collisions(const sr_batch_result *r, sr_error *err)
         file_id key = {st.st_dev, st.st_ino, 0};
         const file_id *hit = bsearch(&key, ids, (size_t)nids, sizeof *ids, cmp_id);
         if (hit)
-            s = sr__err(err, SR_E_INVALID, "%s: output would overwrite the input %s",
-                        r->files[i].output, r->files[hit->idx].input);
+            s = sr__err_at(err, SR_E_INVALID, r->files[i].output, "output would overwrite the input %s", r->files[hit->idx].input);
     }
     free(ids);
     return s;
@@ -101,11 +100,11 @@ static sr_status mkdir_parent(const char *path, sr_error *err)
         return SR_OK;
     size_t n = (size_t)(slash - path);
     if (n == 0 || n >= sizeof buf)
-        return n == 0 ? SR_OK : sr__err(err, SR_E_INVALID, "%s: path too long", path);
+        return n == 0 ? SR_OK : sr__err_at(err, SR_E_INVALID, path, "path too long");
     memcpy(buf, path, n);
     buf[n] = 0;
     if (sr__mkdirs(buf))
-        return sr__err(err, SR_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
+        return sr__err_at(err, SR_E_IO, buf, "cannot create folder: %s", strerror(errno));
     return SR_OK;
 }
 
@@ -168,12 +167,9 @@ static void process_file(const sr_model *m, sr_net *const *nets, int nnets,
     f->status = s ? SR_FILE_FAILED : SR_FILE_OK;
     __atomic_store_n(&tc->w->permille[tc->slot], 0, __ATOMIC_RELAXED); /* counted as done next */
     if (s) {
-        /* Every failure line names the input file, whichever stage failed. */
-        size_t n = strlen(f->input);
-        if (strncmp(e.msg, f->input, n) == 0 && e.msg[n] == ':')
-            snprintf(f->error, sizeof f->error, "%s", e.msg + n + 2);
-        else
-            snprintf(f->error, sizeof f->error, "%s", e.msg);
+        /* Every failure line names the input file, whichever stage failed: the reason alone
+         * when the error is about the input itself. */
+        snprintf(f->error, sizeof f->error, "%s", strcmp(e.subject, f->input) ? e.msg : e.reason);
     }
 }
 
@@ -288,13 +284,13 @@ sr_status sr_batch_run(const sr_model *m, const sr_batch_params *p, sr_batch_res
     }
     if (ntodo > 0 && sr__mkdirs(p->out_dir) != 0) {
         free(todo);
-        return sr__err(err, SR_E_IO, "%s: cannot create the output folder: %s", p->out_dir,
+        return sr__err_at(err, SR_E_IO, p->out_dir, "cannot create the output folder: %s",
                        strerror(errno));
     }
     /* Nothing could be written: say so once instead of failing every file. */
     if (ntodo > 0 && access(p->out_dir, W_OK | X_OK) != 0) {
         free(todo);
-        return sr__err(err, SR_E_IO, "%s: output folder is not writable: %s", p->out_dir,
+        return sr__err_at(err, SR_E_IO, p->out_dir, "output folder is not writable: %s",
                        strerror(errno));
     }
     sr_model *blends[LEVELS] = {0};

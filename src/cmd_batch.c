@@ -152,8 +152,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
     if (!s)
         s = sr__image_save(o.pos[1], &out, o.format, o.quality, up.nthreads, &err);
     if (s) {
-        size_t n = strlen(o.pos[0]);
-        int named = !strncmp(err.msg, o.pos[0], n) || !strncmp(err.msg, o.pos[1], strlen(o.pos[1]));
+        int named = !strcmp(err.subject, o.pos[0]) || !strcmp(err.subject, o.pos[1]);
         fprintf(stderr, "srgan: %s%s%s\n", named ? "" : o.pos[0], named ? "" : ": ", err.msg);
         rc = SR_EXIT_FAILED;
     } else if (!o.quiet) {

@@ -204,7 +204,7 @@ int cmd_bench(int argc, char **argv)
         snprintf(dirs[k][0], sizeof dirs[k][0], "%s/%s-in", root, wl[k].label);
         snprintf(dirs[k][1], sizeof dirs[k][1], "%s/%s-out", root, wl[k].label);
         if (sr__mkdirs(dirs[k][0]))
-            s = sr__err(&err, SR_E_IO, "%s: cannot create", dirs[k][0]);
+            s = sr__err_at(&err, SR_E_IO, dirs[k][0], "cannot create");
         for (int i = 0; i < wl[k].nimages && !s; i++) {
             char path[sizeof dirs[0][0] + 16];
             snprintf(path, sizeof path, "%.4100s/img%05d.png", dirs[k][0], i);

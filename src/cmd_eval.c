@@ -105,7 +105,7 @@ int cmd_degrade(int argc, char **argv)
     sr_image in = {0};
     sr_status s = sr_image_load(pos[0], SR_DEFAULT_MAX_PIXELS, &in, &err);
     if (!s && in.c != 3)
-        s = sr__err(&err, SR_E_UNSUPPORTED, "%s: %d channels; degrade takes RGB", pos[0], in.c);
+        s = sr__err_at(&err, SR_E_UNSUPPORTED, pos[0], "%d channels; degrade takes RGB", in.c);
     if (!s)
         s = sr__degrade(&d, seed, &in, &err);
     if (!s)

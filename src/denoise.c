@@ -41,12 +41,12 @@ sr_status sr__model_attach_twin(sr_model *m, const char *param, size_t param_len
     sr_model *check = NULL;
     sr_error e2;
     if (twin_len != bin_len || !all_fp32(m, bin_len))
-        return sr__err(err, SR_E_FORMAT, "%s: the JPEG twin's weights do not match the model's "
-                       "(both must be fp32 exports of one network)", what);
+        return sr__err_at(err, SR_E_FORMAT, what, "the JPEG twin's weights do not match the model's "
+                       "(both must be fp32 exports of one network)");
     sr_status s = sr_model_load_memory(param, param_len, twin, twin_len, what, NULL, &check, &e2);
     sr_model_free(check);
     if (s)
-        return sr__err(err, s, "%s: JPEG twin: %s", what, e2.msg);
+        return sr__err_at(err, s, what, "JPEG twin: %s", e2.msg);
     sr__twin *t = calloc(1, sizeof *t);
     if (t) {
         t->param = malloc(param_len), t->bin = malloc(bin_len), t->twin = malloc(bin_len);
@@ -72,8 +72,7 @@ sr_status sr_model_denoise(const sr_model *m, float strength, sr_model **out, sr
 {
     *out = NULL;
     if (!m->twin)
-        return sr__err(err, SR_E_UNSUPPORTED, "%s: no JPEG-trained twin to denoise with",
-                       m->name);
+        return sr__err_at(err, SR_E_UNSUPPORTED, m->name, "no JPEG-trained twin to denoise with");
     if (!(strength >= 0 && strength <= 1))
         return sr__err(err, SR_E_INVALID, "denoise strength %g: want 0 to 1", strength);
     const sr__twin *t = m->twin;

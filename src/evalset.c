@@ -61,7 +61,7 @@ sr_status sr__photo_pair_load(const char *path, int scale, sr_image *hr, sr_imag
         s = to_rgb(&img, err);
     int r[4] = {0, 0, img.w / scale * scale, img.h / scale * scale};
     if (!s && (r[2] < scale || r[3] < scale))
-        s = sr__err(err, SR_E_INVALID, "%s: %dx%d is too small for x%d", path, img.w, img.h,
+        s = sr__err_at(err, SR_E_INVALID, path, "%dx%d is too small for x%d", img.w, img.h,
                     scale);
     if (!s)
         s = crop(&img, r, hr, err);
@@ -93,8 +93,8 @@ static sr_status add_pair(sr__evalset *set, const char *name, sr_image *hr, cons
     else if (!s && jpeg)
         s = sr__jpeg_roundtrip(&p->lr, jpeg, &p->lr_quality, err);
     if (!s && (p->lr.w * scale != p->hr.w || p->lr.h * scale != p->hr.h))
-        s = sr__err(err, SR_E_INVALID, "%s: low-resolution image is %dx%d, not %dx%d / %d",
-                    lr_path ? lr_path : name, p->lr.w, p->lr.h, p->hr.w, p->hr.h, scale);
+        s = sr__err_at(err, SR_E_INVALID, lr_path ? lr_path : name,
+                       "low-resolution image is %dx%d, not %dx%d / %d", p->lr.w, p->lr.h, p->hr.w, p->hr.h, scale);
     return s;
 }
 
@@ -105,7 +105,7 @@ sr_status sr__evalset_load(const char *hr_dir, const char *lr_dir, int scale, in
     sr__strlist files;
     sr_status s = sr__list_images(hr_dir, 1, &files, err);
     if (!s && files.n == 0)
-        s = sr__err(err, SR_E_INVALID, "%s: no images", hr_dir);
+        s = sr__err_at(err, SR_E_INVALID, hr_dir, "no images");
     for (int i = 0; !s && i < files.n; i++) {
         char *path = sr__join(hr_dir, files.v[i]), *lr = lr_dir ? sr__join(lr_dir, files.v[i]) : 0;
         sr_image img = {0};
@@ -123,7 +123,7 @@ sr_status sr__evalset_load(const char *hr_dir, const char *lr_dir, int scale, in
             rect[0][2] = img.w / scale * scale, rect[0][3] = img.h / scale * scale;
         }
         if (!s && (rect[0][2] < scale || rect[0][3] < scale))
-            s = sr__err(err, SR_E_INVALID, "%s: %dx%d is too small for x%d", path, img.w, img.h,
+            s = sr__err_at(err, SR_E_INVALID, path, "%dx%d is too small for x%d", img.w, img.h,
                         scale);
         for (int k = 0; !s && k < n; k++) {
             sr_image hr = {0};

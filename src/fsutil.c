@@ -16,24 +16,24 @@ sr_status sr__read_file(const char *path, size_t max_bytes, uint8_t **data, size
     *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return sr__err(err, SR_E_IO, "%s: %s", path, strerror(errno));
+        return sr__err_at(err, SR_E_IO, path, "%s", strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         int e = errno;
         close(fd);
-        return sr__err(err, SR_E_IO, "%s: %s", path,
+        return sr__err_at(err, SR_E_IO, path, "%s",
                        S_ISDIR(st.st_mode) ? "is a directory" : e ? strerror(e) : "not a regular file");
     }
     if ((uint64_t)st.st_size > max_bytes) {
         close(fd);
-        return sr__err(err, SR_E_LIMIT, "%s: file of %lld bytes exceeds the limit of %zu", path,
+        return sr__err_at(err, SR_E_LIMIT, path, "file of %lld bytes exceeds the limit of %zu",
                        (long long)st.st_size, max_bytes);
     }
     size_t n = (size_t)st.st_size;
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf) {
         close(fd);
-        return sr__err(err, SR_E_NOMEM, "%s: out of memory for %zu bytes", path, n);
+        return sr__err_at(err, SR_E_NOMEM, path, "out of memory for %zu bytes", n);
     }
     size_t got = 0;
     while (got < n) {
@@ -44,7 +44,7 @@ sr_status sr__read_file(const char *path, size_t max_bytes, uint8_t **data, size
             int e = errno;
             free(buf);
             close(fd);
-            return sr__err(err, SR_E_IO, "%s: %s", path, r < 0 ? strerror(e) : "file shrank while reading");
+            return sr__err_at(err, SR_E_IO, path, "%s", r < 0 ? strerror(e) : "file shrank while reading");
         }
         got += (size_t)r;
     }
@@ -75,10 +75,10 @@ sr_status sr__write_atomic(const char *path, const void *data, size_t len, sr_er
     int dirlen = slash ? (int)(slash - path + 1) : 0;
     if (snprintf(tmp, sizeof tmp, "%.*s.%s.tmp-XXXXXX", dirlen, path,
                  slash ? slash + 1 : path) >= (int)sizeof tmp)
-        return sr__err(err, SR_E_INVALID, "%s: path too long", path);
+        return sr__err_at(err, SR_E_INVALID, path, "path too long");
     int fd = mkstemp(tmp);
     if (fd < 0)
-        return sr__err(err, SR_E_IO, "%s: cannot create a temporary file: %s", path,
+        return sr__err_at(err, SR_E_IO, path, "cannot create a temporary file: %s",
                        strerror(errno));
     mode_t mask = current_umask();
     const uint8_t *p = data;
@@ -103,7 +103,7 @@ sr_status sr__write_atomic(const char *path, const void *data, size_t len, sr_er
         e = errno;
     if (e) {
         unlink(tmp);
-        return sr__err(err, SR_E_IO, "%s: %s", path, strerror(e));
+        return sr__err_at(err, SR_E_IO, path, "%s", strerror(e));
     }
     return SR_OK;
 }
@@ -181,7 +181,7 @@ static sr_status list_dir(const char *root, const char *rel, int recursive, sr__
         return sr__err(err, SR_E_NOMEM, "out of memory");
     DIR *d = opendir(dir);
     if (!d) {
-        sr_status s = sr__err(err, SR_E_IO, "%s: %s", dir, strerror(errno));
+        sr_status s = sr__err_at(err, SR_E_IO, dir, "%s", strerror(errno));
         free(dir);
         return s;
     }

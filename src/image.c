@@ -233,8 +233,7 @@ static int png_chunks_fit(const uint8_t *b, size_t n)
 static sr_status too_many_pixels(const char *path, uint64_t w, uint64_t h, uint64_t max,
                                  sr_error *err)
 {
-    return sr__err(err, SR_E_LIMIT, "%s: %llux%llu pixels exceeds the limit of %llu (--max-pixels)",
-                   path, (unsigned long long)w, (unsigned long long)h, (unsigned long long)max);
+    return sr__err_at(err, SR_E_LIMIT, path, "%llux%llu pixels exceeds the limit of %llu (--max-pixels)", (unsigned long long)w, (unsigned long long)h, (unsigned long long)max);
 }
 
 sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64_t max_pixels,
@@ -244,9 +243,9 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
     const uint8_t *buf = data;
     const char *path = name ? name : "image";
     if (len == 0)
-        return sr__err(err, SR_E_FORMAT, "%s: empty file", path);
+        return sr__err_at(err, SR_E_FORMAT, path, "empty file");
     if (len > INT32_MAX)
-        return sr__err(err, SR_E_LIMIT, "%s: file too large", path);
+        return sr__err_at(err, SR_E_LIMIT, path, "file too large");
     if (sr__is_webp(buf, len)) {
         sr_status ws = sr__webp_decode(buf, len, path, max_pixels, out, err);
         if (!ws)
@@ -259,26 +258,25 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
         if (pw * ph > max_pixels)
             return too_many_pixels(path, pw, ph, max_pixels, err);
         if (!png_chunks_fit(buf, len))
-            return sr__err(err, SR_E_FORMAT, "%s: corrupt or truncated image (a PNG chunk is "
-                           "longer than the file)", path);
+            return sr__err_at(err, SR_E_FORMAT, path, "corrupt or truncated image (a PNG chunk is "
+                           "longer than the file)");
     }
     int orientation;
     int jpeg = jpeg_scan(buf, len, &orientation);
     if (jpeg < 0)
-        return sr__err(err, SR_E_FORMAT, "%s: corrupt JPEG (bad or missing Huffman or "
-                       "quantisation table)", path);
+        return sr__err_at(err, SR_E_FORMAT, path, "corrupt JPEG (bad or missing Huffman or "
+                       "quantisation table)");
     if (jpeg == 4)
-        return sr__err(err, SR_E_UNSUPPORTED, "%s: CMYK JPEG is not supported (convert it to RGB)",
-                       path);
+        return sr__err_at(err, SR_E_UNSUPPORTED, path, "CMYK JPEG is not supported (convert it to RGB)");
     int w, h, c;
     if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c))
-        return sr__err(err, SR_E_FORMAT, "%s: not a readable PNG, JPEG, BMP, TGA or WebP (%s)", path,
+        return sr__err_at(err, SR_E_FORMAT, path, "not a readable PNG, JPEG, BMP, TGA or WebP (%s)",
                        stbi_failure_reason());
     if ((uint64_t)w * (uint64_t)h > max_pixels)
         return too_many_pixels(path, (uint64_t)w, (uint64_t)h, max_pixels, err);
     uint8_t *px = stbi_load_from_memory(buf, (int)len, &w, &h, &c, 0);
     if (!px)
-        return sr__err(err, SR_E_FORMAT, "%s: corrupt or truncated image (decoder: %s)", path,
+        return sr__err_at(err, SR_E_FORMAT, path, "corrupt or truncated image (decoder: %s)",
                        stbi_failure_reason());
     out->w = w;
     out->h = h;
@@ -374,7 +372,7 @@ sr_status sr__image_save(const char *path, const sr_image *img, sr_format fmt, i
     }
     sr_status s;
     if (!ok || mb.failed)
-        s = sr__err(err, mb.failed ? SR_E_NOMEM : SR_E_IO, "%s: cannot encode %s", path,
+        s = sr__err_at(err, mb.failed ? SR_E_NOMEM : SR_E_IO, path, "cannot encode %s",
                     sr_format_ext(fmt));
     else
         s = sr__icc_attach(fmt, img->icc, img->icc_len, &mb.data, &mb.len, err);

@@ -19,6 +19,10 @@
 /* Formats "fmt..." into err (if non-NULL) and returns s, so callers can `return sr__err(...)`. */
 sr_status sr__err(sr_error *err, sr_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same for an error about SUBJECT (a path, a model name): sets err->subject and err->reason,
+ * and err->msg to "SUBJECT: reason". */
+sr_status sr__err_at(sr_error *err, sr_status s, const char *subject, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Overflow-checked size arithmetic: returns 0 and leaves *out untouched on overflow. */
 int sr__mul_size(size_t a, size_t b, size_t *out);

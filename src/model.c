@@ -512,7 +512,7 @@ sr_status sr_model_load_files(const char *param_path, const char *bin_path,
     size_t n = strlen(param_path);
     if (!bin_path) {
         if (n < 6 || strcmp(param_path + n - 6, ".param") != 0 || n + 1 > sizeof binbuf)
-            return sr__err(err, SR_E_INVALID, "%s: model path must end in .param", param_path);
+            return sr__err_at(err, SR_E_INVALID, param_path, "model path must end in .param");
         memcpy(binbuf, param_path, n - 6);
         strcpy(binbuf + n - 6, ".bin");
         bin_path = binbuf;
@@ -530,7 +530,7 @@ sr_status sr_model_load_files(const char *param_path, const char *bin_path,
         sr_error e2;
         s = sr_model_load_memory((const char *)ptext, plen, bin, blen, name, params, out, &e2);
         if (s)
-            sr__err(err, s, "%s: %s", param_path, e2.msg);
+            sr__err_at(err, s, param_path, "%s", e2.msg);
     }
     char twin_path[4096]; /* X.param's JPEG twin: X-jpeg.bin, only beside the default X.bin */
     if (!s && bin_path == binbuf && n - 6 + 9 < sizeof twin_path) {
@@ -572,8 +572,7 @@ sr_status sr_model_load_embedded(const char *name, const sr_model_params *params
             return s ? sr__err(err, s, "embedded model %s: %s", name, e2.msg) : SR_OK;
         }
     }
-    return sr__err(err, SR_E_INVALID, "%s: no embedded model of that name (see 'srgan models')",
-                   name);
+    return sr__err_at(err, SR_E_INVALID, name, "no embedded model of that name (see 'srgan models')");
 }
 
 const char *sr_model_name(const sr_model *m) { return m->name; }

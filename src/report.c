@@ -92,7 +92,7 @@ sr_status sr_batch_write_report(const char *path, const sr_batch_result *r, cons
             f->seconds, f->in_w, f->in_h, f->out_w, f->out_h, f->jpeg_quality, f->denoise);
     }
     put(&b, "\n  ]\n}\n");
-    sr_status s = b.failed ? sr__err(err, SR_E_NOMEM, "%s: out of memory", path)
+    sr_status s = b.failed ? sr__err_at(err, SR_E_NOMEM, path, "out of memory")
                            : sr__write_atomic(path, b.s, b.len, err);
     free(b.s);
     return s;

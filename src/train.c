@@ -81,13 +81,13 @@ static sr_status read_ckpt(const char *path, uint8_t **buf, ckpt_header *h, sr__
     if (len >= CKPT1_SIZE && !memcmp(*buf, "SRGANCK1", 8))
         hs = CKPT1_SIZE;
     else if (len < hs || memcmp(*buf, CKPT_MAGIC, 8))
-        s = sr__err(err, SR_E_FORMAT, "%s: not an srgan checkpoint", path);
+        s = sr__err_at(err, SR_E_FORMAT, path, "not an srgan checkpoint");
     if (!s) {
         memcpy(h, *buf, hs);
         s = sr__tnet_layout(h->scale, h->channels, h->blocks, net, err);
         if (!s && (h->nparam != net->nparam || h->step < 0 ||
                    len != hs + 4 * net->nparam * sizeof(float)))
-            s = sr__err(err, SR_E_FORMAT, "%s: truncated or inconsistent checkpoint", path);
+            s = sr__err_at(err, SR_E_FORMAT, path, "truncated or inconsistent checkpoint");
     }
     if (s) {
         free(*buf);
@@ -151,7 +151,7 @@ static sr_status warm_start(state *st, const char *path, sr_error *err)
     if (s)
         return s;
     if (other.channels != st->net.channels || other.blocks != st->net.blocks)
-        s = sr__err(err, SR_E_INVALID, "%s: a %dx%d network cannot start a %dx%d one", path,
+        s = sr__err_at(err, SR_E_INVALID, path, "a %dx%d network cannot start a %dx%d one",
                     other.channels, other.blocks, st->net.channels, st->net.blocks);
     if (!s) {
         size_t n = other.scale == st->net.scale ? st->net.nparam : st->net.w_off[st->net.nconv - 1];

@@ -20,7 +20,7 @@ sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr
         return s;
     if (files.n == 0) {
         sr__strlist_free(&files);
-        return sr__err(err, SR_E_INVALID, "%s: no training images", dir);
+        return sr__err_at(err, SR_E_INVALID, dir, "no training images");
     }
     size_t n = (size_t)files.n;
     sr_image *hr = calloc(n, sizeof *hr), *lr = calloc(n, sizeof *lr);
@@ -54,7 +54,7 @@ sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr
         d->cum[i] = total += crops;
     }
     if (!s && total == 0)
-        s = sr__err(err, SR_E_INVALID, "%s: every image is smaller than a %dx%d crop", dir,
+        s = sr__err_at(err, SR_E_INVALID, dir, "every image is smaller than a %dx%d crop",
                     patch * scale, patch * scale);
     free(st);
     free(errs);

@@ -340,8 +340,7 @@ sr_status sr__tnet_import(const char *name, int channels, int blocks, sr__tnet *
             len == n->nparam * sizeof(float) + (size_t)n->nconv * 4)
             found = sc;
     if (!s && !found)
-        s = sr__err(err, SR_E_INVALID, "%s: not a %dx%d srgan-photo network (%zu bytes of weights)",
-                    name, channels, blocks, len);
+        s = sr__err_at(err, SR_E_INVALID, name, "not a %dx%d srgan-photo network (%zu bytes of weights)", channels, blocks, len);
     float *t = s ? NULL : malloc(n->nparam * sizeof(float));
     if (!s && !t)
         s = sr__err(err, SR_E_NOMEM, "out of memory");
@@ -351,7 +350,7 @@ sr_status sr__tnet_import(const char *name, int channels, int blocks, sr__tnet *
         uint32_t tag;
         memcpy(&tag, o, 4);
         if (tag) {
-            s = sr__err(err, SR_E_INVALID, "%s: convolution %d is not stored as fp32", name, l);
+            s = sr__err_at(err, SR_E_INVALID, name, "convolution %d is not stored as fp32", l);
             break;
         }
         o += 4;

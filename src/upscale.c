@@ -305,7 +305,7 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
                 p->on_tile(p->tile_ctx, t + 1, ntiles);
         }
     } else if (!s) {
-        sr_error terr = {{0}};
+        sr_error terr = {0};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nnets)
         for (int t = 0; t < ntiles; t++) {
             sr_error e;

@@ -22,10 +22,35 @@ const char *sr_status_str(sr_status s)
 sr_status sr__err(sr_error *err, sr_status s, const char *fmt, ...)
 {
     if (err) {
+        char reason[sizeof err->reason]; /* the arguments may be err's own fields */
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vsnprintf(reason, sizeof reason, fmt, ap);
         va_end(ap);
+        memcpy(err->reason, reason, sizeof reason);
+        memcpy(err->msg, reason, sizeof reason);
+        err->subject[0] = 0;
+    }
+    return s;
+}
+
+sr_status sr__err_at(sr_error *err, sr_status s, const char *subject, const char *fmt, ...)
+{
+    if (err) {
+        char reason[sizeof err->reason], subj[sizeof err->subject];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(reason, sizeof reason, fmt, ap);
+        va_end(ap);
+        snprintf(subj, sizeof subj, "%s", subject);
+        memcpy(err->reason, reason, sizeof reason);
+        memcpy(err->subject, subj, sizeof subj);
+        /* "subject: reason", cut short by a long path; subject and reason stay whole */
+        size_t k = 0;
+        for (const char *parts[] = {subj, ": ", reason}, **p = parts; p < parts + 3; p++)
+            for (const char *c = *p; *c && k < sizeof err->msg - 1; c++)
+                err->msg[k++] = *c;
+        err->msg[k] = 0;
     }
     return s;
 }

@@ -16,11 +16,11 @@ sr_status sr__webp_decode(const uint8_t *buf, size_t len, const char *path, uint
 {
     WebPBitstreamFeatures f;
     if (WebPGetFeatures(buf, len, &f) != VP8_STATUS_OK)
-        return sr__err(err, SR_E_FORMAT, "%s: not a readable WebP", path);
+        return sr__err_at(err, SR_E_FORMAT, path, "not a readable WebP");
     if (f.has_animation)
-        return sr__err(err, SR_E_UNSUPPORTED, "%s: animated WebP is not supported", path);
+        return sr__err_at(err, SR_E_UNSUPPORTED, path, "animated WebP is not supported");
     if ((uint64_t)f.width * (uint64_t)f.height > max_pixels)
-        return sr__err(err, SR_E_LIMIT, "%s: %dx%d is more than the %llu-pixel limit", path,
+        return sr__err_at(err, SR_E_LIMIT, path, "%dx%d is more than the %llu-pixel limit",
                        f.width, f.height, (unsigned long long)max_pixels);
     int c = f.has_alpha ? 4 : 3;
     sr_status s = sr_image_alloc(out, f.width, f.height, c, err);
@@ -31,7 +31,7 @@ sr_status sr__webp_decode(const uint8_t *buf, size_t len, const char *path, uint
                          : WebPDecodeRGBInto(buf, len, out->data, size, (int)stride);
     if (!ok) {
         sr_image_free(out);
-        return sr__err(err, SR_E_FORMAT, "%s: corrupt or truncated WebP", path);
+        return sr__err_at(err, SR_E_FORMAT, path, "corrupt or truncated WebP");
     }
     return SR_OK;
 }

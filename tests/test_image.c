@@ -40,10 +40,14 @@ static void write_bytes(const char *path, const void *data, size_t n)
 static void expect_load_error(const char *path, sr_status want, const char *msg)
 {
     sr_image im;
-    sr_error e = {{0}};
+    sr_error e = {0};
     sr_status s = sr_image_load(path, SR_DEFAULT_MAX_PIXELS, &im, &e);
     if (s != want || !strstr(e.msg, msg) || !strstr(e.msg, path))
         fail_msg("%s: status %d '%s', expected %d with '%s'", path, s, e.msg, want, msg);
+    /* the file is a field of the error, not only text in the line */
+    assert_string_equal(e.subject, path);
+    assert_non_null(strstr(e.reason, msg));
+    assert_null(strstr(e.reason, path));
     assert_null(im.data);
 }
 

@@ -96,7 +96,7 @@ static void expect_fail(const char *param, const void *bin, size_t n, sr_status 
                         const char *msg)
 {
     sr_model *m = (sr_model *)1;
-    sr_error e = {{0}};
+    sr_error e = {0};
     sr_status s = sr_model_load_memory(param, strlen(param), bin, n, "bad", NULL, &m, &e);
     if (s != want || !strstr(e.msg, msg) || m != NULL)
         fail_msg("status %d (want %d), message '%s', expected '%s'", s, want, e.msg, msg);

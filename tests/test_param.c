@@ -60,7 +60,7 @@ static void test_rejects_malformed(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sr__param p;
-        sr_error e = {{0}};
+        sr_error e = {0};
         sr_status s = parse(cases[i].text, &p, &e);
         if (s == SR_OK || !strstr(e.msg, cases[i].msg))
             fail_msg("case %zu: status %d, message '%s', expected '%s'", i, s, e.msg,
