@@ -1,9 +1,10 @@
 /* layers.c - the layer table: every ncnn layer type srgan runs, its parameters, shapes and
- * forward pass. Adding a layer type means adding one entry to `table` below.
+ * forward pass. Adding a layer type means adding one entry to `table` below and, for a layer
+ * that moves pixels (a stride, a crop, an upsampling), its case in net.c's layer_origin.
  *
  * Blobs are planar float (c x h x w). Forward functions never allocate and never thread; they
  * write every output value from its inputs in a fixed order, so results do not depend on where a
- * tile starts (see tile.c).
+ * tile starts (upscale.c lays the tiles out).
  */
 #include "internal.h"
 
