@@ -151,7 +151,7 @@ static void test_load_errors(void **state)
     free(buf);
     expect_load_error(path_in("trunc.png"), SR_E_FORMAT, "corrupt or truncated image");
     mkdir(path_in("adir.png"), 0755);
-    expect_load_error(path_in("adir.png"), SR_E_IO, "");
+    expect_load_error(path_in("adir.png"), SR_E_IO, "is a directory");
 }
 
 static void test_pixel_limit_before_decoding(void **state)

@@ -2,6 +2,8 @@
  * thread count, channels (gray, gray+alpha, RGB, RGBA), and memory bounded by the tile. */
 #include "test_common.h"
 
+#include <math.h>
+
 static sr_model *load(const char *name)
 {
     sr_model *m;
@@ -75,10 +77,34 @@ static void test_channels(void **state)
     upscale(m, &gray, 0, 2, &out_gray);
     assert_int_equal(out_gray.c, 1);
     assert_int_equal(out_gray.w, 40);
-    sr_image ga, out_ga;
+    sr_image g3, out_g3;
+    assert_int_equal(sr_image_alloc(&g3, 20, 14, 3, NULL), SR_OK);
+    for (int i = 0; i < 20 * 14; i++)
+        memset(g3.data + i * 3, gray.data[i], 3);
+    upscale(m, &g3, 0, 1, &out_g3);
+    for (int i = 0; i < 40 * 28; i++) { /* the mean of floats against the mean of rounded bytes */
+        const uint8_t *p = out_g3.data + i * 3;
+        double mean = (p[0] + p[1] + p[2]) / 3.0;
+        if (fabs(out_gray.data[i] - mean) > 1.0)
+            fail_msg("gray pixel %d: %d, the RGB net gives %d %d %d", i, out_gray.data[i], p[0],
+                     p[1], p[2]);
+    }
+    /* gray + alpha: the gray exactly as gray alone, alpha by bicubic */
+    sr_image ga, out_ga, a2, big_a2;
     make_test_image(&ga, 20, 14, 2, 5);
+    assert_int_equal(sr_image_alloc(&a2, 20, 14, 1, NULL), SR_OK);
+    for (int i = 0; i < 20 * 14; i++)
+        gray.data[i] = ga.data[i * 2], a2.data[i] = ga.data[i * 2 + 1];
+    sr_image_free(&out_gray);
+    upscale(m, &gray, 0, 1, &out_gray);
     upscale(m, &ga, 0, 1, &out_ga);
     assert_int_equal(out_ga.c, 2);
+    assert_int_equal(sr_image_resize(&a2, 40, 28, &big_a2, NULL), SR_OK);
+    for (int i = 0; i < 40 * 28; i++) {
+        assert_int_equal(out_ga.data[i * 2], out_gray.data[i]);
+        assert_int_equal(out_ga.data[i * 2 + 1], big_a2.data[i]);
+    }
+    sr_image_free(&g3), sr_image_free(&out_g3), sr_image_free(&a2), sr_image_free(&big_a2);
     sr_image_free(&rgba), sr_image_free(&rgb), sr_image_free(&alpha), sr_image_free(&big_alpha);
     sr_image_free(&out_rgba), sr_image_free(&out_rgb), sr_image_free(&gray);
     sr_image_free(&out_gray), sr_image_free(&ga), sr_image_free(&out_ga);
