@@ -2,7 +2,7 @@
 # tests/run.sh - the one test command (README, .ci/run). On Debian 12 it installs what the build
 # needs, then:
 #   1. release build, every test, then the installed tree and the .deb (tests/install.sh);
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test but the pinned hashes;
 #   3. ThreadSanitizer build (clang, LLVM's libomp with its Archer tool so TSan sees OpenMP's
 #      synchronisation), the tests that run threads;
 #   4. each libFuzzer target on FUZZ_RUNS inputs (default 200000, about a minute each here) from
@@ -34,7 +34,9 @@ tests/install.sh build
 # The same suite with AddressSanitizer + UndefinedBehaviorSanitizer (-O2: fast enough for CI).
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSR_SANITIZE=ON -DSR_BUILD_TESTS=ON -DSR_BUILD_BENCH=OFF
 cmake --build build-asan -j "$jobs"
-(cd build-asan && ctest --output-on-failure --no-tests=error -j "$jobs")
+# Not cli_pinned: it checks bytes, not memory, and its portable-kernel RRDB runs take many minutes
+# under the sanitizers (the release stage runs it).
+(cd build-asan && ctest --output-on-failure --no-tests=error -j "$jobs" -E '^cli_pinned$')
 
 # ThreadSanitizer. libomp itself is not instrumented: its internals are ignored, and Archer
 # (shipped with libomp) tells TSan about OpenMP's barriers and atomics.
@@ -44,7 +46,7 @@ CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSR_TSAN=ON
 cmake --build build-tsan -j "$jobs"
 (cd build-tsan && OMP_TOOL_LIBRARIES="$archer" \
     TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=1 exitcode=66" \
-    ctest --output-on-failure --no-tests=error -j "$jobs" -R '^(batch|upscale|train|cli_determinism|cli_interrupt|cli_train_cmd)$')
+    ctest --output-on-failure --no-tests=error -j "$jobs" -R '^(conv|batch|upscale|train|cli_determinism|cli_interrupt|cli_train_cmd)$')
 
 FUZZ_RUNS="${FUZZ_RUNS:-200000}" tests/fuzz/run.sh
 echo "tests/run.sh: all passed (release, ASan+UBSan, TSan, fuzzing)"
