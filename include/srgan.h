@@ -79,6 +79,10 @@ sr_status sr_image_copy_icc(sr_image *dst, const sr_image *src, sr_error *err);
  * the whole new image or untouched. quality (1..100) applies to JPEG and lossy WebP. */
 sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
                         sr_error *err);
+/* The same, PNG filtered and deflated in bands of rows on `threads` threads (the bytes do not
+ * depend on it). */
+sr_status sr_image_save_threads(const char *path, const sr_image *img, sr_format fmt, int quality,
+                                int threads, sr_error *err);
 /* "png", "jpg"/"jpeg", "bmp", "tga", "webp" (lossy), "webp-lossless" */
 int sr_format_from_name(const char *name, sr_format *out);
 const char *sr_format_ext(sr_format fmt); /* the file extension: "png", "jpg", ..., "webp" */
@@ -335,6 +339,8 @@ void sr_degradation_format(const sr_degradation *d, char *buf, size_t size);
 /* The quality (1-100) an IJG-style encoder was set to when it wrote this JPEG, estimated from
  * the file's own quantisation tables; 0 when data is not a JPEG or has no luma table. */
 int sr_jpeg_quality(const void *data, size_t len);
+/* The same for a file (its first MiB: the tables precede the image data); 0 if unreadable. */
+int sr_jpeg_file_quality(const char *path);
 
 typedef struct {
     const char *data_dir;   /* training photos (searched recursively) */

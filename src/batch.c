@@ -160,7 +160,7 @@ static void process_file(const sr_model *m, sr_net *const *nets, int nnets,
         s = mkdir_parent(f->output, &e);
     }
     if (!s)
-        s = sr__image_save(f->output, &out, p->format, p->quality, nnets, &e);
+        s = sr_image_save_threads(f->output, &out, p->format, p->quality, nnets, &e);
     sr_image_free(&in);
     sr_image_free(&out);
     f->seconds = sr__now() - t0;
@@ -200,7 +200,7 @@ static sr_status plan_denoise(const sr_model *m, const sr_batch_params *p, sr_ba
     sr_status s = SR_OK;
     for (int k = 0; k < ntodo && !s; k++) {
         sr_file_result *f = &res->files[todo[k]];
-        f->jpeg_quality = sr__jpeg_file_quality(f->input);
+        f->jpeg_quality = sr_jpeg_file_quality(f->input);
         float st = p->denoise == SR_DENOISE_AUTO ? sr_denoise_strength(f->jpeg_quality) : p->denoise;
         int level = twin ? (int)lrintf(st * (LEVELS - 1)) : 0;
         f->denoise = (float)level / (LEVELS - 1);

@@ -37,6 +37,7 @@ int cli_load_model(const cli_model_opts *o, sr_model **out);
 int cli_int(const char *s, int lo, int hi, int *out);
 /* --denoise: "auto" (SR_DENOISE_AUTO) or a strength 0..1; 0 on error. */
 int cli_denoise(const char *s, float *out);
+double cli_now(void); /* monotonic seconds */
 
 /* The options of batch, upscale, resize, video and stream (cli_options.c). */
 typedef struct {

@@ -1,10 +1,10 @@
 /* cmd_batch.c - `srgan batch IN_DIR OUT_DIR`, `srgan upscale IN OUT` and `srgan resize IN OUT`
  * (bicubic, the baseline): options, then the library's batch engine or single-image path. */
 #include "cli.h"
-#include "internal.h"
 
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -127,7 +127,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
     sr_image in = {0}, out = {0};
     sr_error err;
     sr_model *blend = NULL;
-    int quality = sr__jpeg_file_quality(o.pos[0]);
+    int quality = sr_jpeg_file_quality(o.pos[0]);
     float strength = o.denoise == SR_DENOISE_AUTO ? sr_denoise_strength(quality) : o.denoise;
     if (m && !sr_model_has_denoise(m))
         strength = 0;
@@ -140,7 +140,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
     cli_progress_init(&prog, o.quiet, 0);
     up.on_tile = cli_progress_on_tile;
     up.tile_ctx = &prog;
-    double t0 = sr__now();
+    double t0 = cli_now();
     sr_status s = sr_image_load(o.pos[0], o.max_pixels, &in, &err);
     if (!s && m && strength > 0)
         s = sr_model_denoise(m, strength, &blend, &err);
@@ -150,7 +150,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
         s = sr_image_imresize(&in, in.w * scale, in.h * scale, &out, &err);
     cli_progress_clear(&prog);
     if (!s)
-        s = sr__image_save(o.pos[1], &out, o.format, o.quality, up.nthreads, &err);
+        s = sr_image_save_threads(o.pos[1], &out, o.format, o.quality, up.nthreads, &err);
     if (s) {
         int named = !strcmp(err.subject, o.pos[0]) || !strcmp(err.subject, o.pos[1]);
         fprintf(stderr, "srgan: %s%s%s\n", named ? "" : o.pos[0], named ? "" : ": ", err.msg);
@@ -162,7 +162,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
         else if (m && sr_model_has_denoise(m))
             snprintf(dn, sizeof dn, ", denoise %.2f", strength);
         fprintf(stderr, "srgan: %s -> %s (%dx%d -> %dx%d, %.2f s, %d threads, %s%s)\n", o.pos[0],
-                o.pos[1], in.w, in.h, out.w, out.h, sr__now() - t0, m ? o.threads : 1,
+                o.pos[1], in.w, in.h, out.w, out.h, cli_now() - t0, m ? o.threads : 1,
                 m ? sr_model_name(m) : "bicubic", dn);
     }
     sr_model_free(blend);

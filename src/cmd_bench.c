@@ -6,13 +6,14 @@
  * parent never starts OpenMP, so forking is safe.
  */
 #include "cli.h"
-#include "internal.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -203,8 +204,11 @@ int cmd_bench(int argc, char **argv)
     for (int k = 0; k < nwl && !s; k++) {
         snprintf(dirs[k][0], sizeof dirs[k][0], "%s/%s-in", root, wl[k].label);
         snprintf(dirs[k][1], sizeof dirs[k][1], "%s/%s-out", root, wl[k].label);
-        if (sr__mkdirs(dirs[k][0]))
-            s = sr__err_at(&err, SR_E_IO, dirs[k][0], "cannot create");
+        if (mkdir(dirs[k][0], 0777) != 0) { /* inside the fresh temporary folder */
+            snprintf(err.msg, sizeof err.msg, "%.200s: cannot create: %s", dirs[k][0],
+                     strerror(errno));
+            s = SR_E_IO;
+        }
         for (int i = 0; i < wl[k].nimages && !s; i++) {
             char path[sizeof dirs[0][0] + 16];
             snprintf(path, sizeof path, "%.4100s/img%05d.png", dirs[k][0], i);

@@ -7,10 +7,10 @@
  * so BT.601 it is, limited range unless the header says XCOLORRANGE=FULL. Chroma is upsampled by
  * repetition on the way in and averaged over each 2x2 or 2x1 block on the way out. */
 #include "cli.h"
-#include "internal.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {

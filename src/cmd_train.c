@@ -1,6 +1,5 @@
 /* cmd_train.c - `srgan train`: options, the progress line, and Ctrl-C as "checkpoint and stop". */
 #include "cli.h"
-#include "internal.h"
 
 #include <math.h>
 #include <signal.h>
@@ -46,7 +45,7 @@ static void on_progress(void *ctx, const sr_train_progress *p)
         fprintf(stderr, "srgan train: %s\n", p->detail);
         return;
     }
-    double now = sr__now();
+    double now = cli_now();
     if (p->event || p->validated || g->tty || now - g->last_line >= 30) {
         double left = p->steps_per_s > 0 ? (p->steps - p->step) / p->steps_per_s : 0;
         fprintf(stderr, "%sstep %d/%d  loss %.5f  %.2f steps/s  %.0f GFLOP/s  lr %.2e  ETA %d:%02d",
@@ -147,7 +146,7 @@ int cmd_train(int argc, char **argv)
         return SR_EXIT_USAGE;
     }
     p.ckpt_seconds = minutes * 60;
-    progress g = {isatty(STDERR_FILENO), sr__now(), 0};
+    progress g = {isatty(STDERR_FILENO), cli_now(), 0};
     p.on_progress = on_progress;
     p.ctx = &g;
     p.stop = &cli_stop;
@@ -159,6 +158,6 @@ int cmd_train(int argc, char **argv)
         return s == SR_E_INVALID ? SR_EXIT_USAGE : SR_EXIT_FAILED;
     }
     fprintf(stderr, "srgan train: wrote %s.param, %s.bin and %s.ckpt in %.1f min\n", p.out, p.out,
-            p.out, (sr__now() - g.t0) / 60);
+            p.out, (cli_now() - g.t0) / 60);
     return cli_stop ? 128 + cli_stop : SR_EXIT_OK;
 }

@@ -9,7 +9,6 @@
  * written under a temporary name in its folder and renamed at the end, so a stopped or failed
  * run leaves no half-written OUT. */
 #include "cli.h"
-#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +17,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -295,7 +295,7 @@ static int pump(const char *in, const sr_model *m, sr_net **nets, int T, int w, 
     up.tta = o->tta, up.scale = o->scale;
     cli_progress pg;
     cli_progress_init(&pg, o->quiet, 0);
-    double t0 = sr__now(), last = 0;
+    double t0 = cli_now(), last = 0;
     while (!rc && !eof && !cli_stop) {
         int n = 0;
         while (n < T && !eof) {
@@ -325,7 +325,7 @@ static int pump(const char *in, const sr_model *m, sr_net **nets, int T, int w, 
             sr_image_free(&dst[i]);
         }
         *frames += rc ? 0 : n;
-        double now = sr__now();
+        double now = cli_now();
         if (now - last >= 0.25 || eof) {
             show_progress(&pg, *frames, expect, *frames / (now - t0));
             last = now;
@@ -383,7 +383,7 @@ int cmd_video(int argc, char **argv)
         rc = SR_EXIT_FAILED;
     }
     long frames = 0, expect = pr.frames;
-    double t0 = sr__now();
+    double t0 = cli_now();
     if (rc < 0 && !expect && pr.duration > 0) { /* containers without a frame count */
         int num = 0, den = 1;
         sscanf(pr.rate, "%d/%d", &num, &den);
@@ -415,7 +415,7 @@ int cmd_video(int argc, char **argv)
             if (!o.quiet)
                 fprintf(stderr, "srgan: %s -> %s (%ld frames, %dx%d -> %dx%d, %.2f frames/s, "
                         "%.1f s, %d threads, %s)\n", in, out, frames, pr.w, pr.h, pr.w * scale,
-                        pr.h * scale, frames / (sr__now() - t0 + 1e-9), sr__now() - t0, T,
+                        pr.h * scale, frames / (cli_now() - t0 + 1e-9), cli_now() - t0, T,
                         sr_model_name(m));
         }
     }

@@ -89,7 +89,7 @@ static sr_status add_pair(sr__evalset *set, const char *name, sr_image *hr, cons
     if (!s)
         s = to_rgb(&p->lr, err);
     if (!s && lr_path)
-        p->lr_quality = sr__jpeg_file_quality(lr_path);
+        p->lr_quality = sr_jpeg_file_quality(lr_path);
     else if (!s && jpeg)
         s = sr__jpeg_roundtrip(&p->lr, jpeg, &p->lr_quality, err);
     if (!s && (p->lr.w * scale != p->hr.w || p->lr.h * scale != p->hr.h))

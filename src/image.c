@@ -332,10 +332,10 @@ static void membuf_write(void *ctx, void *data, int size)
 sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
                         sr_error *err)
 {
-    return sr__image_save(path, img, fmt, quality, 1, err);
+    return sr_image_save_threads(path, img, fmt, quality, 1, err);
 }
 
-sr_status sr__image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
+sr_status sr_image_save_threads(const char *path, const sr_image *img, sr_format fmt, int quality,
                          int threads, sr_error *err)
 {
     membuf mb = {0};

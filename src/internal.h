@@ -352,9 +352,6 @@ sr_status sr__webp_decode(const uint8_t *buf, size_t len, const char *path, uint
  * deflate bands of rows (the bytes do not depend on it). */
 sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t *out_len,
                          sr_error *err);
-/* sr_image_save with `threads` for the encoders that can use them (PNG). */
-sr_status sr__image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
-                         int threads, sr_error *err);
 
 /* Encodes to malloc'd bytes: lossy at quality 1..100, or lossless. */
 sr_status sr__webp_encode(const sr_image *img, int quality, int lossless, uint8_t **data,
@@ -369,7 +366,6 @@ sr_status sr__jpeg_encode(const uint8_t *rgb, int w, int h, int quality, uint8_t
  * (may be NULL): sr_jpeg_quality of the bytes written. */
 sr_status sr__jpeg_roundtrip(sr_image *img, int quality, int *estimate, sr_error *err);
 /* sr_jpeg_quality of the file at path (its head only); 0 for other files or on a read error. */
-int sr__jpeg_file_quality(const char *path);
 int sr__degradation_active(const sr_degradation *d);
 /* Applies d to img (RGB, 8-bit) in place; the random draws depend only on seed. */
 sr_status sr__degrade(const sr_degradation *d, uint64_t seed, sr_image *img, sr_error *err);

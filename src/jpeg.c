@@ -106,7 +106,7 @@ int sr_jpeg_quality(const void *data, size_t len)
     return best;
 }
 
-int sr__jpeg_file_quality(const char *path)
+int sr_jpeg_file_quality(const char *path)
 {
     /* The tables precede the first scan: the head of the file is enough, whatever its size
      * (EXIF and ICC segments before them are at most 64 KiB each). */

@@ -1,11 +1,11 @@
 /* main.c - the srgan program: a table of commands. Only this file decides exit codes and prints
  * usage; the commands live in cmd_*.c. */
 #include "cli.h"
-#include "internal.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int cmd_models(int argc, char **argv);
@@ -48,30 +48,6 @@ static void usage(FILE *f)
     fprintf(f, "\n'srgan COMMAND --help' lists a command's options; see docs/cli.md.\n");
 }
 
-int cli_int(const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || errno || end == s || *end || v < lo || v > hi)
-        return 0;
-    *out = (int)v;
-    return 1;
-}
-
-int cli_denoise(const char *s, float *out)
-{
-    char *end;
-    if (s && !strcmp(s, "auto")) {
-        *out = SR_DENOISE_AUTO;
-        return 1;
-    }
-    double v = s ? strtod(s, &end) : -1;
-    if (!s || end == s || *end || !(v >= 0 && v <= 1))
-        return 0;
-    *out = (float)v;
-    return 1;
-}
 
 static int cmd_models(int argc, char **argv)
 {

@@ -2,9 +2,9 @@
  * a progress line with a bar, redrawn a few times a second when stderr is a terminal. The bar
  * moves with tiles, so one large image shows its progress too. */
 #include "cli.h"
-#include "internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 void cli_progress_init(cli_progress *p, int quiet, int verbose)
@@ -12,7 +12,7 @@ void cli_progress_init(cli_progress *p, int quiet, int verbose)
     p->quiet = quiet;
     p->verbose = verbose && !quiet;
     p->show_progress = !quiet && isatty(STDERR_FILENO);
-    p->t0 = sr__now();
+    p->t0 = cli_now();
     p->last_ms = 0;
     p->failed = 0;
 }
@@ -21,7 +21,7 @@ void cli_progress_init(cli_progress *p, int quiet, int verbose)
  * wins the right to draw, the others skip rather than wait. */
 static int may_draw(cli_progress *p, int final)
 {
-    long long now = (long long)((sr__now() - p->t0) * 1000), last;
+    long long now = (long long)((cli_now() - p->t0) * 1000), last;
     __atomic_load(&p->last_ms, &last, __ATOMIC_RELAXED);
     return final || (now - last >= 250 && __atomic_compare_exchange_n(&p->last_ms, &last, now, 0,
                                                                        __ATOMIC_RELAXED,
@@ -59,7 +59,7 @@ void cli_progress_on_work(void *ctx, double done, int total)
     cli_progress *p = ctx;
     if (!p->show_progress || !may_draw(p, done >= total))
         return;
-    double el = sr__now() - p->t0, rate = el > 0 ? done / el : 0;
+    double el = cli_now() - p->t0, rate = el > 0 ? done / el : 0;
     double eta = rate > 0 ? (total - done) / rate : 0;
     char text[160];
     snprintf(text, sizeof text, "%.1f/%d images, %d failed, %.2f images/s, ETA %.0f s", done,
@@ -72,7 +72,7 @@ void cli_progress_on_tile(void *ctx, int done, int total)
     cli_progress *p = ctx;
     if (!p->show_progress || !may_draw(p, done == total))
         return;
-    double el = sr__now() - p->t0, eta = done > 0 ? el * (total - done) / done : 0;
+    double el = cli_now() - p->t0, eta = done > 0 ? el * (total - done) / done : 0;
     char text[96];
     snprintf(text, sizeof text, "%d/%d tiles, ETA %.0f s", done, total, eta);
     draw_bar((double)done / total, text);
