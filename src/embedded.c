@@ -11,6 +11,7 @@ EXTERN_BLOB(sr__emb_photo_x3_param);
 EXTERN_BLOB(sr__emb_photo_x3_bin);
 EXTERN_BLOB(sr__emb_photo_x4_param);
 EXTERN_BLOB(sr__emb_photo_x4_bin);
+EXTERN_BLOB(sr__emb_photo_x4_jpeg_bin);
 EXTERN_BLOB(sr__emb_animevideov3_bin);
 EXTERN_BLOB(sr__emb_animevideov3_x2_param);
 EXTERN_BLOB(sr__emb_animevideov3_x3_param);
@@ -24,7 +25,13 @@ typedef struct {
     const char *twin, *twin_end; /* JPEG-trained twin's weights, or NULL */
 } entry;
 
+/* srgan's photo model for a scale, with its JPEG-trained twin (models/README.md) */
 #define PHOTO(s)                                                                                   \
+    {"srgan-photo-x" #s, s,                                                                        \
+     "srgan's own: trained by `srgan train` on photos from Debian packages (models/README.md)",   \
+     "MIT", sr__emb_photo_x##s##_param, sr__emb_photo_x##s##_param_end, sr__emb_photo_x##s##_bin, \
+     sr__emb_photo_x##s##_bin_end, sr__emb_photo_x##s##_jpeg_bin, sr__emb_photo_x##s##_jpeg_bin_end}
+#define PHOTO_CLEAN(s)                                                                             \
     {"srgan-photo-x" #s, s,                                                                        \
      "srgan's own: trained by `srgan train` on photos from Debian packages (models/README.md)",   \
      "MIT", sr__emb_photo_x##s##_param, sr__emb_photo_x##s##_param_end, sr__emb_photo_x##s##_bin, \
@@ -37,7 +44,7 @@ typedef struct {
      "BSD-3-Clause", sr__emb_animevideov3_x##s##_param, sr__emb_animevideov3_x##s##_param_end,    \
      sr__emb_animevideov3_bin, sr__emb_animevideov3_bin_end, NULL, NULL}
 
-static const entry table[] = {PHOTO(2),        PHOTO(3),        PHOTO(4),
+static const entry table[] = {PHOTO_CLEAN(2),  PHOTO_CLEAN(3),  PHOTO(4),
                               ANIMEVIDEOV3(2), ANIMEVIDEOV3(3), ANIMEVIDEOV3(4)};
 
 int sr_embedded_get(int i, sr_embedded_model *out)

@@ -236,8 +236,11 @@ static void test_strength_mapping(void **st)
         assert_true(fabsf(s * 20 - roundf(s * 20)) < 1e-5f); /* steps of 0.05 */
         prev = s;
     }
-    assert_true(sr_denoise_strength(100) == 0); /* a near-lossless JPEG is a clean input */
-    assert_true(sr_denoise_strength(50) > 0.5f);
+    /* the fitted knots (docs/training.md), and linear between them */
+    assert_true(sr_denoise_strength(30) == 1 && sr_denoise_strength(80) == 1);
+    assert_true(sr_denoise_strength(90) == 0.7f);
+    assert_true(fabsf(sr_denoise_strength(93) - 0.5f) < 1e-6f); /* 0.7 - 3/5 x 0.3 = 0.52 */
+    assert_true(fabsf(sr_denoise_strength(100) - 0.35f) < 1e-6f);
 }
 
 /* Two exports of one small network with different weights, as a clean model and its twin. */
