@@ -7,6 +7,7 @@
 #define EXTERN_BLOB(sym) extern const char sym[], sym##_end[]
 EXTERN_BLOB(sr__emb_photo_x2_param);
 EXTERN_BLOB(sr__emb_photo_x2_bin);
+EXTERN_BLOB(sr__emb_photo_x2_jpeg_bin);
 EXTERN_BLOB(sr__emb_photo_x3_param);
 EXTERN_BLOB(sr__emb_photo_x3_bin);
 EXTERN_BLOB(sr__emb_photo_x4_param);
@@ -44,7 +45,7 @@ typedef struct {
      "BSD-3-Clause", sr__emb_animevideov3_x##s##_param, sr__emb_animevideov3_x##s##_param_end,    \
      sr__emb_animevideov3_bin, sr__emb_animevideov3_bin_end, NULL, NULL}
 
-static const entry table[] = {PHOTO_CLEAN(2),  PHOTO_CLEAN(3),  PHOTO(4),
+static const entry table[] = {PHOTO(2),        PHOTO_CLEAN(3),  PHOTO(4),
                               ANIMEVIDEOV3(2), ANIMEVIDEOV3(3), ANIMEVIDEOV3(4)};
 
 int sr_embedded_get(int i, sr_embedded_model *out)
