@@ -10,6 +10,7 @@ EXTERN_BLOB(sr__emb_photo_x2_bin);
 EXTERN_BLOB(sr__emb_photo_x2_jpeg_bin);
 EXTERN_BLOB(sr__emb_photo_x3_param);
 EXTERN_BLOB(sr__emb_photo_x3_bin);
+EXTERN_BLOB(sr__emb_photo_x3_jpeg_bin);
 EXTERN_BLOB(sr__emb_photo_x4_param);
 EXTERN_BLOB(sr__emb_photo_x4_bin);
 EXTERN_BLOB(sr__emb_photo_x4_jpeg_bin);
@@ -32,12 +33,6 @@ typedef struct {
      "srgan's own: trained by `srgan train` on photos from Debian packages (models/README.md)",   \
      "MIT", sr__emb_photo_x##s##_param, sr__emb_photo_x##s##_param_end, sr__emb_photo_x##s##_bin, \
      sr__emb_photo_x##s##_bin_end, sr__emb_photo_x##s##_jpeg_bin, sr__emb_photo_x##s##_jpeg_bin_end}
-#define PHOTO_CLEAN(s)                                                                             \
-    {"srgan-photo-x" #s, s,                                                                        \
-     "srgan's own: trained by `srgan train` on photos from Debian packages (models/README.md)",   \
-     "MIT", sr__emb_photo_x##s##_param, sr__emb_photo_x##s##_param_end, sr__emb_photo_x##s##_bin, \
-     sr__emb_photo_x##s##_bin_end, NULL, NULL}
-
 #define ANIMEVIDEOV3(s)                                                                            \
     {"realesr-animevideov3-x" #s, s,                                                               \
      "Real-ESRGAN (Xintao Wang et al.), SRVGGNetCompact 'realesr-animevideov3'; ncnn conversion "  \
@@ -45,7 +40,7 @@ typedef struct {
      "BSD-3-Clause", sr__emb_animevideov3_x##s##_param, sr__emb_animevideov3_x##s##_param_end,    \
      sr__emb_animevideov3_bin, sr__emb_animevideov3_bin_end, NULL, NULL}
 
-static const entry table[] = {PHOTO(2),        PHOTO_CLEAN(3),  PHOTO(4),
+static const entry table[] = {PHOTO(2),        PHOTO(3),        PHOTO(4),
                               ANIMEVIDEOV3(2), ANIMEVIDEOV3(3), ANIMEVIDEOV3(4)};
 
 int sr_embedded_get(int i, sr_embedded_model *out)
