@@ -8,7 +8,7 @@
  *
  *   bench-conv [--quick]
  */
-#include "internal.h"
+#include "model/model.h"
 
 #include <immintrin.h>
 #include <omp.h>
@@ -140,9 +140,11 @@ int main(int argc, char **argv)
             {
                 float *in = sr__aligned_alloc((size_t)c.cin * n * n * sizeof(float));
                 float *out = sr__aligned_alloc((size_t)c.cout * n * n * sizeof(float));
-                float *ws = sr__aligned_alloc(sr__conv_workspace(&c, n, n) * sizeof(float));
+                sr__ws_need need = sr__conv_workspace(&c, n, n);
+                float *ws = sr__aligned_alloc((need.shared + 16) * sizeof(float));
+                float *own = sr__aligned_alloc((need.own + 16) * sizeof(float));
                 fill(in, (size_t)c.cin * n * n, 3 + omp_get_thread_num());
-                const sr__run rc = {ws, 1, 0, 0};
+                const sr__run rc = {ws, own, 0, 1, 0, 0}; /* each thread a whole layer */
                 for (int r = 0; r < reps; r++) {
 #pragma omp barrier
                     double t0 = sr__now();
@@ -152,7 +154,7 @@ int main(int argc, char **argv)
 #pragma omp master
                     best = t < best ? t : best;
                 }
-                free(in), free(out), free(ws);
+                free(in), free(out), free(ws), free(own);
             }
             gf[ti] = flop * T / best / 1e9;
         }

@@ -106,6 +106,23 @@ typedef struct {
 sr_status sr_image_quality(const sr_image *ref, const sr_image *test, int shave, sr_quality *q,
                            sr_error *err);
 
+/* Evaluation pairs, as `srgan eval` and the trainer's validation measure: every image under
+ * hr_dir cut to a multiple of scale (crops = 0) or docs/training.md's validation crops
+ * (crops = 1); the low-resolution side read from the same relative path under lr_dir, or made
+ * by sr_image_downscale when lr_dir is NULL, and then (jpeg 1..100) saved as a JPEG at that
+ * quality and read back, as a user's JPEG reaches the upscaler. Fails on the first bad file. */
+typedef struct sr_evalset sr_evalset;
+typedef struct {
+    const char *name;        /* relative path; "#k" appended for the k-th crop of a photo */
+    const sr_image *hr, *lr; /* RGB; lr is hr / scale */
+    int lr_quality;          /* sr_jpeg_quality of lr's bytes; 0: not a JPEG */
+} sr_eval_pair;
+sr_status sr_evalset_load(const char *hr_dir, const char *lr_dir, int scale, int crops, int jpeg,
+                          sr_evalset **out, sr_error *err);
+int sr_evalset_size(const sr_evalset *set);
+sr_eval_pair sr_evalset_pair(const sr_evalset *set, int i); /* 0 <= i < size */
+void sr_evalset_free(sr_evalset *set);
+
 /* ---- models ---- */
 
 typedef struct sr_model sr_model;
@@ -335,6 +352,9 @@ typedef struct {
 sr_status sr_degradation_parse(const char *spec, sr_degradation *d, sr_error *err);
 /* The canonical spec of d ("none" when clean), as parse reads it back. */
 void sr_degradation_format(const sr_degradation *d, char *buf, size_t size);
+/* Applies d to img (RGB, 8-bit) in place, as the trainer degrades a crop; the random draws
+ * depend only on seed. */
+sr_status sr_image_degrade(const sr_degradation *d, uint64_t seed, sr_image *img, sr_error *err);
 
 /* The quality (1-100) an IJG-style encoder was set to when it wrote this JPEG, estimated from
  * the file's own quantisation tables; 0 when data is not a JPEG or has no luma table. */

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "quality/quality.h"
+#include "runtime/runtime.h"
 
 /* Path of a file under ../shared (the folder beside the project). When it is missing the test
  * is skipped, except under CI=true, where a missing ../shared is a failure. */

@@ -3,6 +3,8 @@
  * on: a pixel's value does not depend on its place in the row. */
 #include "test_common.h"
 
+#include <omp.h>
+
 #include <math.h>
 
 typedef struct {
@@ -55,9 +57,29 @@ static void out_size(const sr__conv *c, int w, int h, int *ow, int *oh)
 static void run_at(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
                    int threads, long ox, long oy)
 {
-    float *ws = sr__aligned_alloc(sr__conv_workspace(c, ow, oh) * sizeof(float));
-    const sr__run rc = {ws, threads, ox, oy};
-    sr__conv_forward(c, in, w, h, out, ow, oh, &rc);
+    sr__ws_need need = sr__conv_workspace(c, ow, oh);
+    size_t per = need.own + 16;
+    float *ws = sr__aligned_alloc((need.shared + 16) * sizeof(float));
+    float *own = sr__aligned_alloc(per * (size_t)threads * sizeof(float));
+    /* as the runtime runs a shared tile: one region, each thread its slice and its scratch */
+#pragma omp parallel num_threads(threads)
+    {
+        int ith = omp_get_thread_num(), nth = omp_get_num_threads();
+        const sr__run rc = {ws, own + per * (size_t)ith, ith, nth, ox, oy};
+        sr__conv_forward(c, in, w, h, out, ow, oh, &rc);
+    }
+    free(ws), free(own);
+}
+
+static void run_deconv(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                       int oh, int threads)
+{
+    float *ws = sr__aligned_alloc((sr__deconv_workspace(c, w, h).shared + 16) * sizeof(float));
+#pragma omp parallel num_threads(threads)
+    {
+        const sr__run rc = {ws, NULL, omp_get_thread_num(), omp_get_num_threads(), 0, 0};
+        sr__deconv_forward(c, in, w, h, out, ow, oh, &rc);
+    }
     free(ws);
 }
 
@@ -297,15 +319,14 @@ static void test_deconvolution(void **state)
         fill_random(in, (size_t)c.cin * w * h, 1u + t, -1, 1);
         assert_int_equal(sr__deconv_pack(&c, NULL), SR_OK);
         assert_int_equal(c.kern != NULL, t >= 3); /* the fast path takes exactly k = s, pad 0 */
-        float *ws = sr__aligned_alloc((sr__deconv_workspace(&c, w, h) + 1) * sizeof(float));
-        sr__deconv_forward(&c, in, w, h, want, ow, oh, ws, 3);
-        sr__deconv_forward(&c, in, w, h, got, ow, oh, ws, 1);
+        run_deconv(&c, in, w, h, want, ow, oh, 3);
+        run_deconv(&c, in, w, h, got, ow, oh, 1);
         assert_memory_equal(got, want, (size_t)c.cout * ow * oh * sizeof(float));
         deconv_reference(&c, in, w, h, want, ow, oh);
         for (size_t i = 0; i < (size_t)c.cout * ow * oh; i++)
             if (fabsf(got[i] - want[i]) > 1e-5f * c.cin)
                 fail_msg("case %d: value %zu is %g, want %g", t, i, got[i], want[i]);
-        free(c.weight), free(c.bias), free(c.packed), free(in), free(got), free(want), free(ws);
+        free(c.weight), free(c.bias), free(c.packed), free(in), free(got), free(want);
     }
 }
 

@@ -2,7 +2,7 @@
  * (including hostile segments), the encoder against libjpeg's own cjpeg, the degradation spec
  * and its determinism, the quality -> strength mapping, and denoise blends of a model pair. */
 #include "test_common.h"
-#include "train.h"
+#include "train/train.h"
 
 #include <math.h>
 
@@ -198,18 +198,18 @@ static void test_degrade(void **st)
     make_test_image(&b, 40, 40, 3, 1);
     make_test_image(&ref, 40, 40, 3, 1);
     assert_int_equal(sr_degradation_parse("jpeg=60", &d, NULL), SR_OK);
-    assert_int_equal(sr__degrade(&d, 5, &a, NULL), SR_OK);
+    assert_int_equal(sr_image_degrade(&d, 5, &a, NULL), SR_OK);
     assert_int_equal(sr__jpeg_roundtrip(&ref, 60, NULL, NULL), SR_OK);
     assert_true(same_image(&a, &ref));
     assert_int_equal(sr_degradation_parse("blur=0.3-1.5,noise=1-5,jpeg=20-90", &d, NULL), SR_OK);
     sr_image_free(&a);
     make_test_image(&a, 40, 40, 3, 1);
-    assert_int_equal(sr__degrade(&d, 11, &a, NULL), SR_OK);
-    assert_int_equal(sr__degrade(&d, 11, &b, NULL), SR_OK);
+    assert_int_equal(sr_image_degrade(&d, 11, &a, NULL), SR_OK);
+    assert_int_equal(sr_image_degrade(&d, 11, &b, NULL), SR_OK);
     assert_true(same_image(&a, &b));
     sr_image_free(&b);
     make_test_image(&b, 40, 40, 3, 1);
-    assert_int_equal(sr__degrade(&d, 12, &b, NULL), SR_OK);
+    assert_int_equal(sr_image_degrade(&d, 12, &b, NULL), SR_OK);
     assert_false(same_image(&a, &b));
     /* @p: over many seeds the step fires about p of the time */
     assert_int_equal(sr_degradation_parse("noise=8@0.25", &d, NULL), SR_OK);
@@ -218,7 +218,7 @@ static void test_degrade(void **st)
         sr_image_free(&a), sr_image_free(&ref);
         make_test_image(&a, 8, 8, 3, 1);
         make_test_image(&ref, 8, 8, 3, 1);
-        assert_int_equal(sr__degrade(&d, (uint64_t)s, &a, NULL), SR_OK);
+        assert_int_equal(sr_image_degrade(&d, (uint64_t)s, &a, NULL), SR_OK);
         fired += !same_image(&a, &ref);
     }
     assert_in_range(fired, 70, 130);

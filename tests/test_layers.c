@@ -9,11 +9,12 @@ static void forward(sr__layer *l, const float *const *in, const sr__shape *ins, 
 {
     const sr__layer_ops *ops = sr__layer_ops_of(l->type);
     assert_int_equal(ops->shape(l, ins, os), 0);
-    float *ws = calloc(ops->workspace(l, ins, os) + 1, sizeof(float));
+    sr__ws_need need = ops->workspace(l, ins, os);
+    float *ws = calloc(need.shared + 1, sizeof(float)), *own = calloc(need.own + 1, sizeof(float));
     float *outs[1] = {out};
-    const sr__run rc = {ws, 1, 0, 0};
+    const sr__run rc = {ws, own, 0, 1, 0, 0};
     ops->forward(l, in, ins, outs, os, &rc);
-    free(ws);
+    free(ws), free(own);
 }
 
 static void test_pixelshuffle(void **state)

@@ -2,7 +2,7 @@
  * reference or central finite differences, the whole generator's gradient against finite
  * differences, and the exported model against the trainer's own forward pass. */
 #include "test_common.h"
-#include "train.h"
+#include "train/train.h"
 
 #include <math.h>
 
@@ -190,7 +190,8 @@ static void test_export_matches_trainer(void **state)
     memcpy(sr__net_input(net), lr, 3 * p * p * sizeof(float));
     const float *theirs;
     sr__shape os;
-    st = sr__net_forward(net, p, p, 0, 0, 1, &theirs, &os, &err);
+    const sr__slice alone = {0, 1, sr__net_own(net)};
+    st = sr__net_forward(net, &alone, p, p, 0, 0, &theirs, &os, &err);
     if (st) print_message("%s\n", err.msg);
     assert_int_equal(st, SR_OK);
     assert_int_equal(os.c, 3);

@@ -1,0 +1,333 @@
+/* cmd_eval.c - measuring quality: `downscale` (the literature's degradation), `psnr` (two
+ * images) and `eval` (a model against bicubic over a folder, as SR papers report it). */
+#include "cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int want_help(int argc, char **argv, const char *usage)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: %s\n", usage);
+            return 1;
+        }
+    return 0;
+}
+
+static int bad_usage(const char *cmd, const char *what, const char *usage)
+{
+    fprintf(stderr, "srgan %s: %s\nusage: %s\n", cmd, what, usage);
+    return SR_EXIT_USAGE;
+}
+
+int cmd_downscale(int argc, char **argv)
+{
+    static const char usage[] = "srgan downscale IN OUT --scale N   (MATLAB imresize bicubic, "
+                                "antialiased: the SR literature's low-resolution images)";
+    if (want_help(argc, argv, usage))
+        return SR_EXIT_OK;
+    const char *pos[2] = {0};
+    int np = 0, scale = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--scale") || !strcmp(argv[i], "-s")) {
+            if (!cli_int(i + 1 < argc ? argv[++i] : NULL, 1, 16, &scale))
+                return bad_usage("downscale", "--scale takes a whole number from 1 to 16", usage);
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return bad_usage("downscale", "unknown option", usage);
+        } else if (np < 2) {
+            pos[np++] = argv[i];
+        } else {
+            return bad_usage("downscale", "too many arguments", usage);
+        }
+    }
+    sr_format fmt;
+    const char *dot = np == 2 ? strrchr(pos[1], '.') : NULL;
+    if (np != 2 || !scale)
+        return bad_usage("downscale", "needs IN, OUT and --scale", usage);
+    if (!dot || !sr_format_from_name(dot + 1, &fmt))
+        return bad_usage("downscale", "OUT needs a .png, .jpg, .bmp or .tga extension", usage);
+    sr_image in = {0}, out = {0};
+    sr_error err;
+    sr_status s = sr_image_load(pos[0], SR_DEFAULT_MAX_PIXELS, &in, &err);
+    if (!s)
+        s = sr_image_downscale(&in, scale, &out, &err);
+    if (!s)
+        s = sr_image_save(pos[1], &out, fmt, 95, &err);
+    if (s)
+        fprintf(stderr, "srgan downscale: %s%s%s\n", strncmp(err.msg, pos[0], strlen(pos[0])) ?
+                pos[0] : "", strncmp(err.msg, pos[0], strlen(pos[0])) ? ": " : "", err.msg);
+    sr_image_free(&in);
+    sr_image_free(&out);
+    return s ? SR_EXIT_FAILED : SR_EXIT_OK;
+}
+
+int cmd_degrade(int argc, char **argv)
+{
+    static const char usage[] =
+        "srgan degrade IN OUT --degrade SPEC [--seed N]   (applies srgan train's --degrade to "
+        "one image, as training does to each crop: e.g. jpeg=75, noise=2, blur=0.8, or ranges "
+        "with probabilities drawn from the seed)";
+    if (want_help(argc, argv, usage))
+        return SR_EXIT_OK;
+    const char *pos[2] = {0}, *spec = NULL;
+    int np = 0;
+    unsigned long long seed = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end;
+        if (!strcmp(argv[i], "--degrade") && v) {
+            spec = argv[++i];
+        } else if (!strcmp(argv[i], "--seed") && v) {
+            seed = strtoull(argv[++i], &end, 10);
+            if (!*v || *end)
+                return bad_usage("degrade", "--seed takes a whole number", usage);
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return bad_usage("degrade", "unknown option or missing value", usage);
+        } else if (np < 2) {
+            pos[np++] = argv[i];
+        } else {
+            return bad_usage("degrade", "too many arguments", usage);
+        }
+    }
+    sr_format fmt;
+    const char *dot = np == 2 ? strrchr(pos[1], '.') : NULL;
+    if (np != 2 || !spec)
+        return bad_usage("degrade", "needs IN, OUT and --degrade", usage);
+    if (!dot || !sr_format_from_name(dot + 1, &fmt))
+        return bad_usage("degrade", "OUT needs a .png, .bmp or .tga extension", usage);
+    sr_degradation d;
+    sr_error err;
+    if (sr_degradation_parse(spec, &d, &err))
+        return bad_usage("degrade", err.msg, usage);
+    sr_image in = {0};
+    sr_status s = sr_image_load(pos[0], SR_DEFAULT_MAX_PIXELS, &in, &err);
+    if (!s && in.c != 3) {
+        fprintf(stderr, "srgan degrade: %s: %d channels; degrade takes RGB\n", pos[0], in.c);
+        sr_image_free(&in);
+        return SR_EXIT_FAILED;
+    }
+    if (!s)
+        s = sr_image_degrade(&d, seed, &in, &err);
+    if (!s)
+        s = sr_image_save(pos[1], &in, fmt, 95, &err);
+    if (s)
+        fprintf(stderr, "srgan degrade: %s\n", err.msg);
+    sr_image_free(&in);
+    return s ? SR_EXIT_FAILED : SR_EXIT_OK;
+}
+
+static void print_db(FILE *f, double v)
+{
+    if (isinf(v))
+        fprintf(f, "inf");
+    else
+        fprintf(f, "%.4f", v);
+}
+
+int cmd_psnr(int argc, char **argv)
+{
+    static const char usage[] = "srgan psnr REFERENCE TEST [--shave N]   (PSNR and SSIM on the "
+                                "BT.601 luma, N border pixels ignored)";
+    if (want_help(argc, argv, usage))
+        return SR_EXIT_OK;
+    const char *pos[2] = {0};
+    int np = 0, shave = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--shave")) {
+            if (!cli_int(i + 1 < argc ? argv[++i] : NULL, 0, 1 << 20, &shave))
+                return bad_usage("psnr", "--shave takes a whole number", usage);
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return bad_usage("psnr", "unknown option", usage);
+        } else if (np < 2) {
+            pos[np++] = argv[i];
+        } else {
+            return bad_usage("psnr", "too many arguments", usage);
+        }
+    }
+    if (np != 2)
+        return bad_usage("psnr", "needs two images", usage);
+    sr_image a = {0}, b = {0};
+    sr_error err;
+    sr_quality q;
+    sr_status s = sr_image_load(pos[0], SR_DEFAULT_MAX_PIXELS, &a, &err);
+    if (!s)
+        s = sr_image_load(pos[1], SR_DEFAULT_MAX_PIXELS, &b, &err);
+    if (!s)
+        s = sr_image_quality(&a, &b, shave, &q, &err);
+    if (s) {
+        fprintf(stderr, "srgan psnr: %s\n", err.msg);
+    } else {
+        printf("PSNR ");
+        print_db(stdout, q.psnr);
+        printf(" dB  SSIM %.4f\n", q.ssim);
+    }
+    sr_image_free(&a);
+    sr_image_free(&b);
+    return s ? SR_EXIT_FAILED : SR_EXIT_OK;
+}
+
+typedef struct {
+    sr_quality bic, net;
+    float denoise; /* the strength the model ran at */
+} scores;
+
+static void print_json(const sr_evalset *set, const scores *sc, const scores *mean, int scale,
+                       const char *model)
+{
+    printf("{\"scale\": %d, \"model\": \"%s\", \"shave\": %d, \"images\": [", scale, model, scale);
+    int n = sr_evalset_size(set);
+    for (int i = 0; i <= n; i++) {
+        const scores *q = i < n ? &sc[i] : mean;
+        if (i < n)
+            printf("%s\n  {\"name\": \"%s\", ", i ? "," : "", sr_evalset_pair(set, i).name);
+        else
+            printf("],\n \"mean\": {");
+        printf("\"bicubic\": {\"psnr\": ");
+        print_db(stdout, q->bic.psnr);
+        printf(", \"ssim\": %.5f}, \"model\": {\"psnr\": ", q->bic.ssim);
+        print_db(stdout, q->net.psnr);
+        printf(", \"ssim\": %.5f}, \"gain_db\": %.4f", q->net.ssim, q->net.psnr - q->bic.psnr);
+        if (i < n)
+            printf(", \"lr_jpeg_quality\": %d, \"denoise\": %.2f", sr_evalset_pair(set, i).lr_quality,
+                   q->denoise);
+        printf("}");
+    }
+    printf("}\n");
+}
+
+static void print_table(const sr_evalset *set, const scores *sc, const scores *mean, int scale,
+                        const char *model, int jpeg)
+{
+    int dn = 0, n = sr_evalset_size(set); /* dn: the JPEG and denoise columns, when useful */
+    for (int i = 0; i < n; i++)
+        dn |= sr_evalset_pair(set, i).lr_quality > 0 || sc[i].denoise > 0;
+    printf("x%d, %s vs bicubic (imresize), Y PSNR dB / SSIM, %d-pixel border shaved", scale,
+           model, scale);
+    if (jpeg)
+        printf(", low resolution saved as JPEG quality %d", jpeg);
+    printf("\n%-52s %9s %7s %9s %7s %7s%s\n", "image", "bicubic", "SSIM", "model", "SSIM", "gain",
+           dn ? "  JPEG q  denoise" : "");
+    for (int i = 0; i <= n; i++) {
+        const scores *q = i < n ? &sc[i] : mean;
+        printf("%-52s %9.3f %7.4f %9.3f %7.4f %+7.3f", i < n ? sr_evalset_pair(set, i).name : "mean",
+               q->bic.psnr, q->bic.ssim, q->net.psnr, q->net.ssim, q->net.psnr - q->bic.psnr);
+        if (dn && i < n)
+            printf("  %6d  %7.2f", sr_evalset_pair(set, i).lr_quality, q->denoise);
+        printf("\n");
+    }
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    static const char usage[] =
+        "srgan eval --hr DIR [--lr DIR | --crops] --scale N [--model NAME|PATH.param] "
+        "[--jpeg Q] [--denoise auto|S] [--threads N] [--json]\n"
+        "  --jpeg Q          save each low-resolution image as a JPEG at quality Q (libjpeg,\n"
+        "                    4:2:0) and read it back first; bicubic gets the same JPEG\n"
+        "  --denoise auto|S  JPEG artefact removal of models with a JPEG twin: auto (default)\n"
+        "                    from each low-resolution JPEG's own tables, or a fixed 0..1";
+    if (want_help(argc, argv, usage))
+        return SR_EXIT_OK;
+    const char *hr = NULL, *lr = NULL, *model = NULL;
+    int scale = 0, crops = 0, json = 0, threads = 0, jpeg = 0;
+    float denoise = SR_DENOISE_AUTO;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--hr") && v)
+            hr = argv[++i];
+        else if (!strcmp(a, "--lr") && v)
+            lr = argv[++i];
+        else if ((!strcmp(a, "--model") || !strcmp(a, "-m")) && v)
+            model = argv[++i];
+        else if (!strcmp(a, "--scale") || !strcmp(a, "-s")) {
+            if (!cli_int(v, 2, 16, &scale))
+                return bad_usage("eval", "--scale takes a whole number from 2 to 16", usage);
+            i++;
+        } else if (!strcmp(a, "--threads") || !strcmp(a, "-j")) {
+            if (!cli_int(v, 1, 1024, &threads))
+                return bad_usage("eval", "--threads takes a whole number from 1", usage);
+            i++;
+        } else if (!strcmp(a, "--jpeg")) {
+            if (!cli_int(v, 1, 100, &jpeg))
+                return bad_usage("eval", "--jpeg takes a quality from 1 to 100", usage);
+            i++;
+        } else if (!strcmp(a, "--denoise")) {
+            if (!cli_denoise(v, &denoise))
+                return bad_usage("eval", "--denoise takes auto or a strength from 0 to 1", usage);
+            i++;
+        } else if (!strcmp(a, "--crops"))
+            crops = 1;
+        else if (!strcmp(a, "--json"))
+            json = 1;
+        else
+            return bad_usage("eval", "unknown option or missing value", usage);
+    }
+    if (!hr || !scale)
+        return bad_usage("eval", "needs --hr and --scale", usage);
+    if (lr && crops)
+        return bad_usage("eval", "--crops makes its own low-resolution crops: drop --lr", usage);
+    if (lr && jpeg)
+        return bad_usage("eval", "--jpeg saves the low-resolution images it makes: drop --lr "
+                         "(JPEGs under --lr are read as they are)", usage);
+    sr_model *m = NULL;
+    int rc = cli_load_model(&(cli_model_opts){.name = model, .scale = scale, .exact = 1, .noise = -1}, &m);
+    if (rc)
+        return rc;
+    if (denoise > 0 && !sr_model_has_denoise(m)) {
+        fprintf(stderr, "srgan eval: --denoise: model %s has no JPEG-trained twin\n",
+                sr_model_name(m));
+        sr_model_free(m);
+        return SR_EXIT_USAGE;
+    }
+    sr_model *blends[21] = {0}; /* one per strength used, made on first use */
+    sr_evalset *set = NULL;
+    sr_error err;
+    sr_status s = sr_evalset_load(hr, lr, scale, crops, jpeg, &set, &err);
+    int n = s ? 0 : sr_evalset_size(set);
+    scores *sc = s ? NULL : calloc((size_t)n, sizeof *sc), mean = {.denoise = 0};
+    if (!s && !sc) {
+        s = SR_E_NOMEM;
+        snprintf(err.msg, sizeof err.msg, "out of memory");
+    }
+    sr_upscale_params up = sr_upscale_default_params();
+    up.nthreads = threads;
+    const char *failed = NULL;
+    for (int i = 0; !s && i < n; i++) {
+        sr_eval_pair p = sr_evalset_pair(set, i);
+        sr_image bic = {0}, net = {0};
+        float st = denoise == SR_DENOISE_AUTO ? sr_denoise_strength(p.lr_quality) : denoise;
+        int level = sr_model_has_denoise(m) ? (int)lrintf(st * 20) : 0;
+        sc[i].denoise = level / 20.f;
+        s = sr_image_imresize(p.lr, p.hr->w, p.hr->h, &bic, &err);
+        if (!s && level && !blends[level])
+            s = sr_model_denoise(m, sc[i].denoise, &blends[level], &err);
+        if (!s)
+            s = sr_upscale_image(level ? blends[level] : m, &up, p.lr, &net, &err);
+        if (!s)
+            s = sr_image_quality(p.hr, &bic, scale, &sc[i].bic, &err);
+        if (!s)
+            s = sr_image_quality(p.hr, &net, scale, &sc[i].net, &err);
+        if (s)
+            failed = p.name;
+        mean.bic.psnr += sc[i].bic.psnr / n, mean.bic.ssim += sc[i].bic.ssim / n;
+        mean.net.psnr += sc[i].net.psnr / n, mean.net.ssim += sc[i].net.ssim / n;
+        sr_image_free(&bic);
+        sr_image_free(&net);
+    }
+    if (s) {
+        fprintf(stderr, "srgan eval: %s%s%s\n", failed ? failed : "", failed ? ": " : "", err.msg);
+    } else if (json) {
+        print_json(set, sc, &mean, scale, sr_model_name(m));
+    } else {
+        print_table(set, sc, &mean, scale, sr_model_name(m), jpeg);
+    }
+    free(sc);
+    sr_evalset_free(set);
+    for (int i = 0; i < 21; i++)
+        sr_model_free(blends[i]);
+    sr_model_free(m);
+    return s ? SR_EXIT_FAILED : SR_EXIT_OK;
+}

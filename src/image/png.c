@@ -1,0 +1,190 @@
+/* png.c - the PNG writer: rows filtered and deflated by zlib in bands on several threads.
+ *
+ * An upscaled image is large (a 2048x2048 input at x4 makes 200 MB of pixels) and its encoding
+ * is one image's serial tail after the network has used every core; stb's writer took 20% of
+ * such a run on one thread. Here each band of rows is compressed on its own thread, as pigz
+ * does: raw deflate primed with the 32 KB of filtered data before the band, ended with a sync
+ * flush (byte-aligned, not final) except the last, so the pieces concatenate into one zlib
+ * stream whose Adler-32 is combined from the bands'. The bytes depend on the band split only,
+ * which depends on the image size, never on the thread count.
+ */
+#include "image.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define BAND_BYTES (1u << 20) /* filtered bytes per band: enough for zlib to find matches */
+/* zlib level 3: on upscaled photos 2.6x faster than level 6 for 7% more bytes, and 29% smaller
+ * than stb's writer (1024x1024 RGB: 0.14 s / 1.24 MB, level 6 0.37 s / 1.15 MB, stb 0.18 s /
+ * 1.75 MB, one thread). */
+#define PNG_LEVEL 3
+
+/* Paeth predictor (PNG spec 9.4). */
+static int paeth(int a, int b, int c)
+{
+    int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
+    return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/* Filters row y into dst (1 + stride bytes) with whichever of the five filters gives the
+ * smallest sum of absolute signed residuals (libpng's heuristic). */
+static void filter_row(const sr_image *img, int y, uint8_t *dst, uint8_t *tmp, const uint8_t *zero)
+{
+    size_t n = (size_t)img->w * img->c, bpp = (size_t)img->c;
+    const uint8_t *cur = img->data + (size_t)y * n, *up = y ? cur - n : zero;
+    unsigned long best = ~0ul;
+    for (int f = 0; f < 5; f++) {
+        unsigned long sum = 0;
+        /* the first pixel has no left neighbours (a = c = 0, so Paeth predicts b) */
+        for (size_t i = 0; i < bpp; i++)
+            tmp[i] = (uint8_t)(cur[i] - (f == 2 || f == 4 ? up[i] : f == 3 ? up[i] >> 1 : 0));
+        /* then one plain loop per filter, which the compiler vectorises */
+        switch (f) {
+        case 0: memcpy(tmp + bpp, cur + bpp, n - bpp); break;
+        case 1: for (size_t i = bpp; i < n; i++) tmp[i] = (uint8_t)(cur[i] - cur[i - bpp]); break;
+        case 2: for (size_t i = bpp; i < n; i++) tmp[i] = (uint8_t)(cur[i] - up[i]); break;
+        case 3:
+            for (size_t i = bpp; i < n; i++)
+                tmp[i] = (uint8_t)(cur[i] - ((cur[i - bpp] + up[i]) >> 1));
+            break;
+        default:
+            for (size_t i = bpp; i < n; i++)
+                tmp[i] = (uint8_t)(cur[i] - paeth(cur[i - bpp], up[i], up[i - bpp]));
+        }
+        for (size_t i = 0; i < n; i++)
+            sum += tmp[i] < 128 ? tmp[i] : 256 - tmp[i];
+        if (sum < best) {
+            best = sum;
+            dst[0] = (uint8_t)f;
+            memcpy(dst + 1, tmp, n);
+        }
+    }
+}
+
+typedef struct {
+    uint8_t *out; /* raw deflate, byte-aligned */
+    size_t len, raw; /* compressed and filtered bytes */
+    uLong adler;  /* of the filtered bytes */
+    int failed;
+} band;
+
+/* Rows [y0, y1) filtered and deflated. The dictionary (the 32 KB of filtered data before the
+ * band, which the previous band ends with) is made again by filtering the rows it covers, so no
+ * thread ever holds more than its band: the filtered image would be as big as the output. */
+static void encode_band(const sr_image *img, size_t stride, int y0, int y1, int last,
+                        uint8_t *buf, uint8_t *tmp, const uint8_t *zero, band *b)
+{
+    int k = (int)((32768 + stride - 1) / stride);
+    k = k < y0 ? k : y0;
+    for (int y = y0 - k; y < y1; y++)
+        filter_row(img, y, buf + (size_t)(y - y0 + k) * stride, tmp, zero);
+    const uint8_t *in = buf + (size_t)k * stride;
+    size_t n = (size_t)(y1 - y0) * stride, dict = (size_t)k * stride;
+    dict = dict < 32768 ? dict : 32768;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    b->failed = 1;
+    b->raw = n;
+    if (deflateInit2(&z, PNG_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return;
+    size_t cap = deflateBound(&z, (uLong)n) + 64;
+    b->out = malloc(cap);
+    if (b->out && (!dict || deflateSetDictionary(&z, in - dict, (uInt)dict) == Z_OK)) {
+        z.next_in = (Bytef *)in;
+        z.avail_in = (uInt)n;
+        z.next_out = b->out;
+        z.avail_out = (uInt)cap;
+        int r = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
+        if ((last && r == Z_STREAM_END) || (!last && r == Z_OK && z.avail_in == 0)) {
+            b->len = cap - z.avail_out;
+            b->adler = adler32(adler32(0, NULL, 0), in, (uInt)n);
+            b->failed = 0;
+        }
+    }
+    deflateEnd(&z);
+}
+
+/* Chunks are written as: length and type (chunk_start), the data, then the CRC over type and
+ * data (chunk_end). */
+static uint8_t *chunk_start(uint8_t *p, const char *type, size_t n)
+{
+    sr__put_be32(p, (uint32_t)n);
+    memcpy(p + 4, type, 4);
+    return p + 8;
+}
+
+static uint8_t *chunk_end(uint8_t *start, uint8_t *end)
+{
+    sr__put_be32(end, (uint32_t)crc32(crc32(0, NULL, 0), start + 4, (uInt)(end - start - 4)));
+    return end + 4;
+}
+
+sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t *out_len,
+                         sr_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    int nt = threads > 1 ? threads : 1;
+    size_t stride = (size_t)img->w * img->c + 1;
+    int rows = (int)(BAND_BYTES / stride) + 1, nband = (img->h + rows - 1) / rows;
+    size_t per_thread = ((32768 + stride - 1) / stride + (size_t)rows) * stride + stride + 64;
+    uint8_t *work = malloc(per_thread * (size_t)nt), *zero = calloc(stride, 1);
+    band *bands = calloc((size_t)nband, sizeof *bands);
+    sr_status s = !work || !zero || !bands ? sr__err(err, SR_E_NOMEM, "png: out of memory")
+                                           : SR_OK;
+    if (!s) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+        for (int i = 0; i < nband; i++) {
+            uint8_t *buf = work + per_thread * (size_t)omp_get_thread_num();
+            int y1 = (i + 1) * rows < img->h ? (i + 1) * rows : img->h;
+            encode_band(img, stride, i * rows, y1, i + 1 == nband, buf,
+                        buf + per_thread - stride - 64, zero, &bands[i]);
+        }
+    }
+    free(work);
+    free(zero);
+    size_t total = 8 + 25 + 12 + 2 + 12 + 4 + 12; /* signature, IHDR, zlib header, Adler, IEND */
+    for (int i = 0; !s && i < nband; i++) {
+        if (bands[i].failed)
+            s = sr__err(err, SR_E_NOMEM, "png: compression failed (out of memory)");
+        total += 12 + bands[i].len;
+    }
+    uint8_t *png = s ? NULL : malloc(total);
+    if (!s && !png)
+        s = sr__err(err, SR_E_NOMEM, "png: out of memory");
+    if (!s) {
+        static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        static const uint8_t ctype[5] = {0, 0, 4, 2, 6}; /* by channel count */
+        memcpy(png, sig, 8);
+        uint8_t *c = png + 8, *p = chunk_start(c, "IHDR", 13);
+        sr__put_be32(p, (uint32_t)img->w), sr__put_be32(p + 4, (uint32_t)img->h);
+        p[8] = 8, p[9] = ctype[img->c], p[10] = p[11] = p[12] = 0;
+        p = chunk_end(c, p + 13);
+        /* The zlib stream over consecutive IDAT chunks: its header (deflate, 32 KB window;
+         * 0x789c % 31 == 0), one chunk per band, then the combined Adler-32. */
+        c = p, p = chunk_start(c, "IDAT", 2);
+        p[0] = 0x78, p[1] = 0x9c;
+        p = chunk_end(c, p + 2);
+        uLong adler = adler32(0, NULL, 0);
+        for (int i = 0; i < nband; i++) {
+            c = p, p = chunk_start(c, "IDAT", bands[i].len);
+            memcpy(p, bands[i].out, bands[i].len);
+            p = chunk_end(c, p + bands[i].len);
+            adler = adler32_combine(adler, bands[i].adler, (z_off_t)bands[i].raw);
+            free(bands[i].out);
+            bands[i].out = NULL;
+        }
+        c = p, p = chunk_start(c, "IDAT", 4);
+        sr__put_be32(p, (uint32_t)adler);
+        p = chunk_end(c, p + 4);
+        c = p, p = chunk_end(c, chunk_start(c, "IEND", 0));
+        *out = png;
+        *out_len = (size_t)(p - png);
+    }
+    for (int i = 0; bands && i < nband; i++)
+        free(bands[i].out);
+    free(bands);
+    return s;
+}

@@ -1,0 +1,436 @@
+/* conv.c - convolution: weight packing, the zero-padded input copy, kernel dispatch, and the
+ * plain reference the fast kernels are tested against.
+ */
+#include "kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+static const sr__conv_kernel *kernel_by_name(const char *name)
+{
+    if (strcmp(name, "generic") == 0)
+        return &sr__conv_kernel_generic;
+#ifdef SR_HAVE_X86_KERNELS
+    if (strcmp(name, "avx2") == 0 && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma"))
+        return &sr__conv_kernel_avx2;
+    if (strcmp(name, "avx512") == 0 && __builtin_cpu_supports("avx512f"))
+        return &sr__conv_kernel_avx512;
+#endif
+    return NULL;
+}
+
+const sr__conv_kernel *sr__conv_kernel_select(void)
+{
+    const char *force = getenv("SR_KERNEL");
+    const sr__conv_kernel *k = force ? kernel_by_name(force) : NULL;
+    if (k)
+        return k;
+    static const char *const best_first[] = {"avx512", "avx2", "generic"};
+    for (int i = 0; i < 3; i++)
+        if ((k = kernel_by_name(best_first[i])))
+            return k;
+    return &sr__conv_kernel_generic;
+}
+
+const char *sr_kernel_path(void)
+{
+    return sr__conv_kernel_select()->name;
+}
+
+/* packed = [block][ci][ky][kx][cob] weights, then nb*cob biases, then nb*cob PReLU slopes, with
+ * zeros for the output channels past cout in the last block. */
+sr_status sr__conv_pack(sr__conv *c, sr_error *err)
+{
+    const sr__conv_kernel *k = sr__conv_kernel_select();
+    c->kern = k;
+    c->wino = 0;
+    if (sr__wino_applies(c))
+        return sr__wino_pack(c, err);
+    int cob = k->cob, nb = (c->cout + cob - 1) / cob;
+    size_t taps = (size_t)c->cin * c->kh * c->kw;
+    size_t n = (size_t)nb * cob * (taps + 2);
+    free(c->packed);
+    c->packed = sr__aligned_alloc(n * sizeof(float));
+    if (!c->packed)
+        return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing weights");
+    float *bias = c->packed + (size_t)nb * taps * cob, *slope = bias + (size_t)nb * cob;
+    for (int co = 0; co < c->cout; co++) {
+        int b = co / cob, j = co % cob;
+        for (size_t t = 0; t < taps; t++)
+            c->packed[((size_t)b * taps + t) * cob + j] = c->weight[(size_t)co * taps + t];
+        bias[co] = c->bias[co];
+        slope[co] = c->slope ? c->slope[co] : 0.f;
+    }
+    return SR_OK;
+}
+
+/* Geometry of the padded copy: ph rows of rs floats per input channel. */
+static void pad_geometry(const sr__conv *c, int ow, int oh, int *rs, int *ph)
+{
+    int xb = c->kern ? c->kern->xb : 1;
+    int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
+    int w1 = ((ow + xb - 1) / xb) * xb + ew - 1; /* every vector load of stride 1 in bounds */
+    int w2 = (ow - 1) * c->sw + ew;
+    int w = w1 > w2 ? w1 : w2;
+    *rs = (w + 15) / 16 * 16;
+    *ph = (oh - 1) * c->sh + eh;
+}
+
+/* A convolution whose kernel is as big as its stride (the U-Nets' 2x2 stride-2 downsampling)
+ * is a 1x1 convolution of the input cut into kh x kw phases (space-to-depth): cin kh kw planes,
+ * plane (ci, ky, kx) holding the input pixels at (oy sh + ky, ox sw + kx). The packed weights
+ * are already in that order, so the fast 1x1 kernel runs it. */
+static int is_s2d(const sr__conv *c)
+{
+    return c->kern && (c->sw > 1 || c->sh > 1) && c->kw == c->sw && c->kh == c->sh &&
+           c->dw == 1 && c->dh == 1;
+}
+
+/* The 1x1 convolution that computes c from its space-to-depth input (c as a 1x1 when c is a
+ * deconvolution packed by sr__deconv_pack). */
+static sr__conv pointwise_view(const sr__conv *c, int cin, int cout)
+{
+    sr__conv v = *c;
+    v.cin = cin, v.cout = cout;
+    v.kw = v.kh = v.dw = v.dh = v.sw = v.sh = 1;
+    v.pl = v.pr = v.pt = v.pb = v.opr = v.opb = 0;
+    return v;
+}
+
+/* The stride-1 kernel path copies its input band by band, into a zero-padded buffer per thread:
+ * a band's cin planes of DIRECT_BAND + eh - 1 rows stay in L2 while the kernel reads them
+ * (64 channels, 256 wide: 0.7 MB), where one copy of the whole layer (17 MB at 256x256) has
+ * left the caches before the kernel gets to most of it. */
+#ifndef DIRECT_BAND
+#define DIRECT_BAND 8
+#endif
+
+static int banded(const sr__conv *c)
+{
+    return c->kern && c->sw == 1 && c->sh == 1;
+}
+
+static int band_rows(const sr__conv *c)
+{
+    return DIRECT_BAND + c->dh * (c->kh - 1);
+}
+
+/* Winograd and the banded direct path keep their scratch per thread (a band's padded rows, a
+ * row of blocks' transforms); the others pad the whole input once, shared by the threads. */
+sr__ws_need sr__conv_workspace(const sr__conv *c, int ow, int oh)
+{
+    int rs, ph;
+    if (c->packed ? c->wino : sr__wino_applies(c))
+        return (sr__ws_need){0, sr__wino_workspace(c, ow, oh)};
+    if (is_s2d(c)) {
+        sr__conv v = pointwise_view(c, c->cin * c->kh * c->kw, c->cout);
+        pad_geometry(&v, ow, oh, &rs, &ph);
+        return (sr__ws_need){(size_t)v.cin * ph * rs, 0};
+    }
+    pad_geometry(c, ow, oh, &rs, &ph);
+    if (banded(c))
+        return (sr__ws_need){0, (size_t)c->cin * band_rows(c) * rs};
+    return (sr__ws_need){(size_t)c->cin * ph * rs, 0};
+}
+
+static void apply_act(const sr__conv *c, int co, float *v, size_t n)
+{
+    float a = c->act == SR_ACT_PRELU ? c->slope[co] : c->act_a;
+    for (size_t i = 0; i < n; i++) {
+        float x = v[i];
+        switch (c->act) {
+        case SR_ACT_RELU: x = x > 0.f ? x : 0.f; break;
+        case SR_ACT_LEAKY: case SR_ACT_PRELU: x = (x > 0.f ? x : 0.f) + a * (x < 0.f ? x : 0.f); break;
+        case SR_ACT_CLIP: x = x < c->act_a ? c->act_a : x > c->act_b ? c->act_b : x; break;
+        case SR_ACT_SIGMOID: x = 1.f / (1.f + expf(-x)); break;
+        }
+        v[i] = x;
+    }
+}
+
+/* Strided convolution straight from the padded copy; same summation order as the kernels. */
+static void conv_strided(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow,
+                         int oh, int ith, int nth)
+{
+    size_t taps = (size_t)c->cin * c->kh * c->kw;
+    for (int co = ith; co < c->cout; co += nth) {
+        const float *w0 = c->weight + (size_t)co * taps;
+        float *o = out + (size_t)co * oh * ow;
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) {
+                float acc = c->bias[co];
+                const float *w = w0;
+                for (int ci = 0; ci < c->cin; ci++)
+                    for (int ky = 0; ky < c->kh; ky++) {
+                        const float *row =
+                            pad + ((size_t)ci * ph + oy * c->sh + ky * c->dh) * rs + ox * c->sw;
+                        for (int kx = 0; kx < c->kw; kx++)
+                            acc = *w++ * row[kx * c->dw] + acc;
+                    }
+                o[(size_t)oy * ow + ox] = acc;
+            }
+        apply_act(c, co, o, (size_t)oh * ow);
+    }
+}
+
+/* Rows per work item when several threads share one convolution: a few items per thread, so a
+ * thread slowed by a neighbour on the machine does not hold the others up. */
+static int row_band(int oh, int nt)
+{
+    int b = oh / (4 * nt);
+    return b > 1 ? b : 1;
+}
+
+/* The fast kernel over this thread's bands of output rows. */
+static void run_rows(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow,
+                     int oh, int ith, int nth)
+{
+    int band = row_band(oh, nth), nband = (oh + band - 1) / band;
+    for (int i = ith; i < nband; i += nth)
+        c->kern->run(c, pad, rs, ph, out, ow, oh, i * band,
+                     (i + 1) * band < oh ? (i + 1) * band : oh);
+}
+
+/* Sigmoid is applied after the whole output is stored (the kernels' stores take the others). */
+static void sigmoid_planes(const sr__conv *c, float *out, int ow, int oh, int ith, int nth)
+{
+    if (c->act != SR_ACT_SIGMOID)
+        return;
+    sr__sync(nth); /* every thread's rows of every channel are stored */
+    for (int co = ith; co < c->cout; co += nth)
+        apply_act(c, co, out + (size_t)co * oh * ow, (size_t)oh * ow);
+}
+
+static void conv_s2d(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
+                     const sr__run *rc)
+{
+    sr__conv v = pointwise_view(c, c->cin * c->kh * c->kw, c->cout);
+    int rs, ph;
+    float *ws = rc->ws;
+    pad_geometry(&v, ow, oh, &rs, &ph);
+    for (int p = rc->ith; p < v.cin; p += rc->nth) {
+        int ci = p / (c->kh * c->kw), ky = p / c->kw % c->kh, kx = p % c->kw;
+        const float *src = in + (size_t)ci * h * w;
+        for (int oy = 0; oy < ph; oy++) {
+            float *row = ws + ((size_t)p * ph + oy) * rs;
+            int y = oy * c->sh + ky - c->pt;
+            for (int ox = 0; ox < rs; ox++) {
+                int x = ox * c->sw + kx - c->pl;
+                row[ox] = ox < ow && y >= 0 && y < h && x >= 0 && x < w
+                              ? src[(size_t)y * w + x] : 0.f;
+            }
+        }
+    }
+    sr__sync(rc->nth); /* the copy is whole */
+    run_rows(&v, ws, rs, ph, out, ow, oh, rc->ith, rc->nth);
+    sigmoid_planes(c, out, ow, oh, rc->ith, rc->nth);
+}
+
+/* One row of a zero-padded copy: pl zeros, cw floats of src, zeros up to rs. */
+static void pad_row(float *row, const float *src, int pl, int cw, int rs)
+{
+    memset(row, 0, (size_t)pl * sizeof(float));
+    memcpy(row + pl, src, (size_t)cw * sizeof(float));
+    memset(row + pl + cw, 0, (size_t)(rs - pl - cw) * sizeof(float));
+}
+
+void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
+                      const sr__run *rc)
+{
+    if (c->wino) {
+        sr__wino_forward(c, in, w, h, out, ow, oh, rc);
+        return;
+    }
+    if (is_s2d(c)) {
+        conv_s2d(c, in, w, h, out, ow, oh, rc);
+        return;
+    }
+    int rs, ph;
+    pad_geometry(c, ow, oh, &rs, &ph);
+    /* Zero-padded copies: borders are real zeros, so edge pixels run the same code as the rest.
+     * Only the border is cleared: on large tiles a full memset costs as much as the copy. */
+    int cw = w < rs - c->pl ? w : rs - c->pl;
+    if (banded(c)) {
+        int bph = band_rows(c), nband = (oh + DIRECT_BAND - 1) / DIRECT_BAND;
+        float *pad = rc->own;
+        for (int i = rc->ith; i < nband; i += rc->nth) {
+            int y0 = i * DIRECT_BAND, y1 = y0 + DIRECT_BAND < oh ? y0 + DIRECT_BAND : oh;
+            int rows = y1 - y0 + bph - DIRECT_BAND;
+            for (int ci = 0; ci < c->cin; ci++)
+                for (int r = 0; r < rows; r++) {
+                    float *row = pad + ((size_t)ci * bph + r) * rs;
+                    int iy = y0 + r - c->pt;
+                    if (iy < 0 || iy >= h) {
+                        memset(row, 0, (size_t)rs * sizeof(float));
+                        continue;
+                    }
+                    pad_row(row, in + ((size_t)ci * h + iy) * w, c->pl, cw, rs);
+                }
+            c->kern->run(c, pad, rs, bph, out + (size_t)y0 * ow, ow, oh, 0, y1 - y0);
+        }
+        sigmoid_planes(c, out, ow, oh, rc->ith, rc->nth);
+        return;
+    }
+    int chh = h < ph - c->pt ? h : ph - c->pt;
+    for (int ci = rc->ith; ci < c->cin; ci += rc->nth) {
+        float *plane = rc->ws + (size_t)ci * ph * rs;
+        memset(plane, 0, (size_t)c->pt * rs * sizeof(float));
+        for (int y = 0; y < chh; y++) {
+            float *row = plane + (size_t)(y + c->pt) * rs;
+            pad_row(row, in + ((size_t)ci * h + y) * w, c->pl, cw, rs);
+        }
+        memset(plane + (size_t)(chh + c->pt) * rs, 0,
+               (size_t)(ph - chh - c->pt) * rs * sizeof(float));
+    }
+    sr__sync(rc->nth); /* the padded copy is whole */
+    conv_strided(c, rc->ws, rs, ph, out, ow, oh, rc->ith, rc->nth);
+}
+
+/* A transposed convolution whose kernel is as big as its stride, unpadded (the U-Nets' 2x2
+ * stride-2 upsampling), gives every input pixel its own kh x kw block of output: a 1x1
+ * convolution to cout kh kw channels, then depth-to-space. */
+static int is_d2s(const sr__conv *c)
+{
+    return c->kw == c->sw && c->kh == c->sh && c->dw == 1 && c->dh == 1 && !c->pl && !c->pr &&
+           !c->pt && !c->pb && !c->opr && !c->opb;
+}
+
+sr_status sr__deconv_pack(sr__conv *c, sr_error *err)
+{
+    if (!is_d2s(c))
+        return SR_OK;
+    int taps = c->kh * c->kw, n = c->cout * taps;
+    sr__conv v = pointwise_view(c, c->cin, n);
+    v.weight = malloc((size_t)n * c->cin * sizeof(float));
+    v.bias = malloc((size_t)n * sizeof(float));
+    v.slope = c->slope ? malloc((size_t)n * sizeof(float)) : NULL;
+    v.packed = NULL;
+    sr_status s = !v.weight || !v.bias || (c->slope && !v.slope)
+                      ? sr__err(err, SR_E_NOMEM, "deconvolution: out of memory packing weights")
+                      : SR_OK;
+    /* output channel (co, t) of the 1x1 = tap t of channel co; the file is cout x cin x taps */
+    for (int co = 0; !s && co < c->cout; co++)
+        for (int t = 0; t < taps; t++) {
+            for (int ci = 0; ci < c->cin; ci++)
+                v.weight[((size_t)co * taps + t) * c->cin + ci] =
+                    c->weight[((size_t)co * c->cin + ci) * taps + t];
+            v.bias[co * taps + t] = c->bias[co];
+            if (v.slope)
+                v.slope[co * taps + t] = c->slope[co];
+        }
+    if (!s)
+        s = sr__conv_pack(&v, err);
+    if (!s) {
+        free(c->packed);
+        c->packed = v.packed, c->kern = v.kern;
+    }
+    free(v.weight), free(v.bias), free(v.slope);
+    return s;
+}
+
+sr__ws_need sr__deconv_workspace(const sr__conv *c, int w, int h)
+{
+    if (!c->kern)
+        return (sr__ws_need){0, 0};
+    sr__conv v = pointwise_view(c, c->cin, c->cout * c->kh * c->kw);
+    int rs, ph;
+    pad_geometry(&v, w, h, &rs, &ph);
+    return (sr__ws_need){(size_t)v.cin * ph * rs + (size_t)v.cout * w * h, 0};
+}
+
+static void deconv_d2s(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                       int oh, const sr__run *rc)
+{
+    int kw = c->kw, kh = c->kh, ith = rc->ith, nth = rc->nth;
+    sr__conv v = pointwise_view(c, c->cin, c->cout * kh * kw);
+    int rs, ph;
+    pad_geometry(&v, w, h, &rs, &ph);
+    float *pad = rc->ws, *mid = rc->ws + (size_t)v.cin * ph * rs;
+    for (int ci = ith; ci < v.cin; ci += nth)
+        for (int y = 0; y < h; y++) {
+            float *row = pad + ((size_t)ci * ph + y) * rs;
+            memcpy(row, in + ((size_t)ci * h + y) * w, (size_t)w * sizeof(float));
+            memset(row + w, 0, (size_t)(rs - w) * sizeof(float));
+        }
+    sr__sync(nth); /* the padded copy is whole */
+    run_rows(&v, pad, rs, ph, mid, w, h, ith, nth);
+    sr__sync(nth); /* every tap of every channel is computed */
+    for (int co = ith; co < c->cout; co += nth) {
+        for (int t = 0; t < kh * kw; t++) {
+            const float *src = mid + ((size_t)co * kh * kw + t) * w * h;
+            for (int y = 0; y < h; y++) {
+                float *d = out + ((size_t)co * oh + y * kh + t / kw) * ow + t % kw;
+                for (int x = 0; x < w; x++)
+                    d[x * kw] = src[(size_t)y * w + x];
+            }
+        }
+        if (c->act == SR_ACT_SIGMOID)
+            apply_act(c, co, out + (size_t)co * oh * ow, (size_t)oh * ow);
+    }
+}
+
+void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                        int oh, const sr__run *rc)
+{
+    if (c->kern) {
+        deconv_d2s(c, in, w, h, out, ow, oh, rc);
+        return;
+    }
+    size_t taps = (size_t)c->kh * c->kw, opl = (size_t)ow * oh;
+    /* Work items: one output channel's band of rows (the last layers have 3 channels). */
+    int band = row_band(oh, rc->nth), nband = (oh + band - 1) / band;
+    for (int item = rc->ith; item < c->cout * nband; item += rc->nth) {
+        int co = item / nband, ya = item % nband * band, yb = ya + band < oh ? ya + band : oh;
+        float *o = out + co * opl;
+        for (size_t i = (size_t)ya * ow; i < (size_t)yb * ow; i++)
+            o[i] = c->bias[co];
+        for (int ci = 0; ci < c->cin; ci++) {
+            const float *src = in + (size_t)ci * w * h;
+            const float *wt = c->weight + ((size_t)co * c->cin + ci) * taps;
+            /* Input pixel (ix, iy) lands on output (ix sw + kx dw - pl, iy sh + ky dh - pt). */
+            for (int ky = 0; ky < c->kh; ky++)
+                for (int kx = 0; kx < c->kw; kx++) {
+                    float wv = wt[ky * c->kw + kx];
+                    int ox0 = kx * c->dw - c->pl, oy0 = ky * c->dh - c->pt;
+                    int ix0 = ox0 < 0 ? (-ox0 + c->sw - 1) / c->sw : 0;
+                    int ix1 = ow - 1 - ox0 < 0 ? 0 : (ow - 1 - ox0) / c->sw + 1;
+                    ix1 = ix1 < w ? ix1 : w;
+                    for (int iy = 0; iy < h; iy++) {
+                        int oy = iy * c->sh + oy0;
+                        if (oy < ya || oy >= yb)
+                            continue;
+                        const float *s = src + (size_t)iy * w;
+                        float *d = o + (size_t)oy * ow + ox0;
+                        for (int ix = ix0; ix < ix1; ix++)
+                            d[ix * c->sw] += s[ix] * wv;
+                    }
+                }
+        }
+        apply_act(c, co, o + (size_t)ya * ow, (size_t)(yb - ya) * ow);
+    }
+}
+
+void sr__conv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                        int oh)
+{
+    for (int co = 0; co < c->cout; co++)
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) {
+                double acc = c->bias[co];
+                for (int ci = 0; ci < c->cin; ci++)
+                    for (int ky = 0; ky < c->kh; ky++)
+                        for (int kx = 0; kx < c->kw; kx++) {
+                            int y = oy * c->sh + ky * c->dh - c->pt;
+                            int x = ox * c->sw + kx * c->dw - c->pl;
+                            if (y < 0 || y >= h || x < 0 || x >= w)
+                                continue;
+                            acc += (double)c->weight[(((size_t)co * c->cin + ci) * c->kh + ky) *
+                                                         c->kw + kx] *
+                                   in[((size_t)ci * h + y) * w + x];
+                        }
+                float v = (float)acc;
+                apply_act(c, co, &v, 1);
+                out[((size_t)co * oh + oy) * ow + ox] = v;
+            }
+}

@@ -1,0 +1,107 @@
+/* kernels.h - convolution: one layer's weights, their packing for a micro-kernel, and the
+ * direct, Winograd and bf16 forward passes. A kernel computes the slice of the work it is
+ * given and never starts threads. Depends on base. */
+#ifndef SR_KERNELS_H
+#define SR_KERNELS_H
+
+#include "base/base.h"
+
+/* Activations applied in a convolution's store. */
+enum { SR_ACT_NONE = 0, SR_ACT_RELU, SR_ACT_LEAKY, SR_ACT_CLIP, SR_ACT_SIGMOID, SR_ACT_PRELU };
+
+typedef struct sr__conv_kernel sr__conv_kernel;
+
+typedef struct {
+    int cin, cout, kw, kh, dw, dh, sw, sh, pl, pr, pt, pb;
+    int opr, opb;        /* Deconvolution: extra output columns/rows on the right/bottom */
+    int act;
+    float act_a, act_b;  /* leaky slope, or clip min/max */
+    float *slope;        /* per-output-channel PReLU slopes (SR_ACT_PRELU), owned */
+    float *weight;       /* cout x cin x kh x kw, as in the file, owned */
+    float *bias;         /* cout, zeros when the file has none, owned */
+    float *packed;       /* weight in the micro-kernel's layout, owned */
+    int wino;            /* packed holds Winograd F(2x2,3x3) weights (winograd.c) */
+    uint32_t *packed_bf16; /* those weights as bf16 pairs (conv_bf16.c), or NULL: fp32 */
+    const sr__conv_kernel *kern; /* the kernel `packed` was laid out for */
+} sr__conv;
+
+/* What a layer's forward pass gets beside its blobs. Kernels never start threads: the runtime
+ * runs nth threads (one tile with the whole machine) or one, and each call computes its slice,
+ * the work items i with i % nth == ith, meeting the others at sr__sync between phases.
+ * Scratch is sized by the *_workspace functions: `ws` is shared by the nth threads of the call
+ * (a padded copy of the input that every slice reads), `own` is this thread's alone. */
+typedef struct {
+    float *ws, *own;
+    int ith, nth;
+    long ox, oy; /* where the first input's pixel (0, 0) lies in the whole (padded) image, in
+                  * that blob's pixels: Winograd blocks sit on even image coordinates */
+} sr__run;
+
+/* Floats of scratch a call needs: shared by its threads, and per thread. */
+typedef struct {
+    size_t shared, own;
+} sr__ws_need;
+
+sr_status sr__conv_pack(sr__conv *c, sr_error *err);
+sr__ws_need sr__conv_workspace(const sr__conv *c, int ow, int oh);
+/* The bits of an output pixel depend neither on rc->nth nor on where the tile starts, only on
+ * the pixel's input window and (Winograd) on its place in the whole image (rc->ox, oy). */
+void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
+                      const sr__run *rc);
+/* Transposed convolution (ncnn Deconvolution): every output pixel gathers its taps in the same
+ * order wherever it lies, so tiles agree with the whole image. */
+void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                        int oh, const sr__run *rc);
+/* Packs a deconvolution whose kernel equals its stride for the fast path (others: no-op). */
+sr_status sr__deconv_pack(sr__conv *c, sr_error *err);
+sr__ws_need sr__deconv_workspace(const sr__conv *c, int w, int h); /* w, h: its input */
+/* Plain reference convolution, for tests and for shapes the fast kernels do not take. */
+void sr__conv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                        int oh);
+
+/* Winograd F(2x2,3x3) for 3x3 stride-1 layers (winograd.c): whether c gets it (by shape, or
+ * forced by SR_CONV=direct|winograd), its packing, workspace and forward pass. */
+int sr__wino_applies(const sr__conv *c);
+sr_status sr__wino_pack(sr__conv *c, sr_error *err);
+size_t sr__wino_workspace(const sr__conv *c, int ow, int oh); /* per thread */
+void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                      int oh, const sr__run *rc);
+/* Switches a Winograd layer packed for the AVX-512 kernel to bf16 products (fp32: back). */
+sr_status sr__wino_set_bf16(sr__conv *c, int on, sr_error *err);
+
+#ifdef SR_HAVE_X86_KERNELS
+/* bf16 pieces (conv_bf16.c): U and V hold channel pairs, one bf16 pair per 32-bit word. */
+int sr__bf16_supported(void); /* cpuid: AVX-512F, BW and BF16 */
+/* 16 positions of channels a and b (b NULL: zeros), stride floats apart, n tiles: to pairs */
+void sr__bf16_pair(const float *a, const float *b, size_t stride, int n, uint32_t *out,
+                   size_t ostride);
+/* M[co][j] = sum over pairs k of U[co][k] . V[k][j], j < n (a multiple of 16) */
+void sr__bf16_product(const uint32_t *U, int npair, int cout, const uint32_t *V, size_t vrow,
+                      int n, float *M);
+/* One position's fp32 weights as the AVX-512 kernel packs them, to pairs. */
+void sr__bf16_pack_position(const float *u, int cin, int cout, uint32_t *out);
+#endif
+
+/* Kernel paths (conv_avx512.c, conv_avx2.c, conv_generic.c share conv_kernel.inc). */
+struct sr__conv_kernel {
+    const char *name;
+    int cob; /* output channels per block */
+    int xb;  /* output pixels per block along a row */
+    /* output rows [y0, y1) of an ow x oh output */
+    void (*run)(const sr__conv *c, const float *pad, int rs, int ph, float *out, int ow, int oh,
+                int y0, int y1);
+    /* Winograd's pieces (winograd_kernel.inc) */
+    void (*wino_in)(const float *const *rows, int x0, int w, int n, float *V, size_t vs);
+    void (*wino_mul)(const float *U, int cin, int cout, const float *V, size_t vrow, int n,
+                     float *M);
+    void (*wino_out)(const sr__conv *c, const float *M, size_t pstride, int n, int nv,
+                     float *tmp, float *out, int ow, int oh, int oy0, int ox0);
+};
+const sr__conv_kernel *sr__conv_kernel_select(void);
+extern const sr__conv_kernel sr__conv_kernel_generic;
+#ifdef SR_HAVE_X86_KERNELS
+extern const sr__conv_kernel sr__conv_kernel_avx2;
+extern const sr__conv_kernel sr__conv_kernel_avx512;
+#endif
+
+#endif

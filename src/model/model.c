@@ -1,0 +1,525 @@
+/* model.c - loading an ncnn model: validate the graph, read the weights, fuse activations into
+ * convolutions, pack weights for the kernels, and derive what tiling needs (scale, receptive
+ * field, alignment). After sr_model_load_* returns, the model is never written again.
+ */
+#include "model.h"
+
+#include <math.h>
+#include <string.h>
+
+#define SR_REALESRGAN_PREPAD 10 /* realesrgan-ncnn-vulkan's reflect padding, see docs */
+
+/* ---- graph helpers ---- */
+
+static long gcd(long a, long b)
+{
+    while (b) {
+        long t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static sr__ratio ratio_mul(sr__ratio a, long num, long den)
+{
+    sr__ratio r = {a.num * num, a.den * den};
+    long g = gcd(r.num, r.den);
+    r.num /= g;
+    r.den /= g;
+    return r;
+}
+
+static void layer_free(sr__layer *l)
+{
+    free(l->data);
+    free(l->conv.slope);
+    free(l->conv.weight);
+    free(l->conv.bias);
+    free(l->conv.packed);
+    free(l->conv.packed_bf16);
+}
+
+void sr__twin_free(sr__twin *t)
+{
+    if (t) {
+        free(t->param), free(t->bin), free(t->twin);
+        free(t);
+    }
+}
+
+void sr_model_free(sr_model *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < m->nlayers; i++)
+        layer_free(&m->layers[i]);
+    free(m->layers);
+    free(m->blob_c);
+    free(m->blob_scale);
+    sr__twin_free(m->twin);
+    free(m);
+}
+
+static int keys_supported(const sr__layer_ops *ops, const sr__player *pl, int *bad)
+{
+    for (int k = 0; k < SR_MAX_KEYS; k++) {
+        if (!pl->p[k].set)
+            continue;
+        int ok = 0;
+        for (const int *x = ops->keys; *x >= 0; x++)
+            ok |= *x == k;
+        if (!ok) {
+            *bad = k;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Loads each layer in file order; nom holds every blob's shape for a nominal 96x96 input, so
+ * that layers see real shapes when loading (channels, and whether a blob is pooled to 1x1).
+ * Sizes are checked properly later (check_sizes). */
+static sr_status build_each(sr_model *m, const sr__param *pp, sr__shape *nom, const uint8_t **cur,
+                            size_t *left, int *ninput, sr_error *err)
+{
+    for (int i = 0; i < pp->nlayers; i++) {
+        const sr__player *pl = &pp->layers[i];
+        sr__layer *l = &m->layers[i];
+        const sr__layer_ops *ops = sr__layer_find(pl->type);
+        if (!ops)
+            return sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: type %s is not supported",
+                           pl->line, pl->name, pl->type);
+        int bad;
+        if (!keys_supported(ops, pl, &bad))
+            return sr__err(err, SR_E_UNSUPPORTED,
+                           "line %d: layer %s (%s): parameter %d is not supported", pl->line,
+                           pl->name, pl->type, bad);
+        l->type = (int)(ops - sr__layer_ops_of(0));
+        memcpy(l->name, pl->name, sizeof l->name);
+        l->line = pl->line;
+        l->n_in = pl->n_in;
+        l->n_out = pl->n_out;
+        memcpy(l->in, pl->in, sizeof l->in);
+        memcpy(l->out, pl->out, sizeof l->out);
+        *ninput += l->type == SR_L_INPUT;
+        sr__shape in[SR_MAX_IO], out[SR_MAX_IO];
+        for (int k = 0; k < l->n_in; k++)
+            in[k] = nom[l->in[k]];
+        if (l->type == SR_L_INPUT)
+            in[0] = (sr__shape){3, 96, 96};
+        sr_status s = ops->load(l, pl, in, cur, left, err);
+        if (s)
+            return s;
+        if (ops->shape(l, in, out))
+            return sr__err(err, SR_E_FORMAT, "line %d: layer %s: inputs of incompatible shapes",
+                           l->line, l->name);
+        for (int k = 0; k < l->n_out; k++) {
+            m->blob_c[l->out[k]] = out[k].c;
+            nom[l->out[k]] = out[k];
+        }
+        m->weight_bytes += l->type == SR_L_CONV || l->type == SR_L_DECONV
+                               ? ((size_t)l->conv.cout * l->conv.cin * l->conv.kh * l->conv.kw +
+                                  l->conv.cout) * sizeof(float)
+                               : (size_t)l->ndata * sizeof(float);
+    }
+    return SR_OK;
+}
+
+/* Builds layers from the parsed graph, reading weights in file order. */
+static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *bin, size_t bin_len,
+                              sr_error *err)
+{
+    const uint8_t *cur = bin;
+    size_t left = bin_len;
+    int ninput = 0;
+    sr__shape *nom = calloc((size_t)m->nblobs, sizeof *nom);
+    if (!nom)
+        return sr__err(err, SR_E_NOMEM, "model: out of memory");
+    sr_status s = build_each(m, pp, nom, &cur, &left, &ninput, err);
+    free(nom);
+    if (s)
+        return s;
+    if (left)
+        return sr__err(err, SR_E_FORMAT, "bin: %zu bytes left over after the last layer's weights "
+                       "(.bin does not match .param)", left);
+    if (ninput != 1)
+        return sr__err(err, SR_E_FORMAT, "param: %d Input layers (need exactly 1)", ninput);
+    return SR_OK;
+}
+
+/* Folds a PReLU/ReLU that is the only consumer of a convolution's output into its store. */
+static sr_status fuse_activations(sr_model *m, int *consumers, sr_error *err)
+{
+    int n = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        sr__layer *l = &m->layers[i];
+        sr__layer *prev = n ? &m->layers[n - 1] : NULL;
+        int fusable = prev && prev->type == SR_L_CONV && prev->conv.act == SR_ACT_NONE &&
+                      (l->type == SR_L_PRELU || l->type == SR_L_RELU) &&
+                      l->in[0] == prev->out[0] && consumers[prev->out[0]] == 1 &&
+                      prev->out[0] != m->output_blob;
+        if (fusable) {
+            sr__conv *c = &prev->conv;
+            if (l->type == SR_L_PRELU) {
+                c->act = SR_ACT_PRELU;
+                c->slope = l->data;
+                l->data = NULL;
+            } else {
+                c->act = l->fparam[0] == 0.f ? SR_ACT_RELU : SR_ACT_LEAKY;
+                c->act_a = l->fparam[0];
+            }
+            prev->out[0] = l->out[0];
+            layer_free(l);
+            continue;
+        }
+        if (n != i)
+            m->layers[n] = *l;
+        n++;
+    }
+    m->nlayers = n;
+    for (int i = 0; i < n; i++) {
+        sr__layer *l = &m->layers[i];
+        sr_status s = l->type == SR_L_CONV     ? sr__conv_pack(&l->conv, err)
+                      : l->type == SR_L_DECONV ? sr__deconv_pack(&l->conv, err)
+                                               : SR_OK;
+        if (s)
+            return s;
+    }
+    return SR_OK;
+}
+
+/* Scale of every blob relative to the input, receptive-field radius and tile alignment. */
+static sr_status derive_geometry(sr_model *m, sr_error *err)
+{
+    double *radius = calloc((size_t)m->nblobs, sizeof *radius);
+    if (!radius)
+        return sr__err(err, SR_E_NOMEM, "model: out of memory");
+    long align = 1;
+    sr_status s = SR_OK;
+    for (int i = 0; i < m->nlayers && !s; i++) {
+        const sr__layer *l = &m->layers[i];
+        /* Scale num 0 marks a blob with no spatial extent (c x 1 x 1, after global pooling):
+         * it combines with a blob of any resolution. */
+        sr__ratio sc = {l->n_in ? 0 : 1, 1};
+        double r = 0;
+        for (int k = 0; k < l->n_in; k++) {
+            sr__ratio in = m->blob_scale[l->in[k]];
+            if (in.num == 0)
+                continue;
+            if (sc.num && (in.num != sc.num || in.den != sc.den))
+                s = sr__err(err, SR_E_UNSUPPORTED,
+                            "line %d: layer %s: inputs at different resolutions", l->line, l->name);
+            sc = in;
+            r = fmax(r, radius[l->in[k]]);
+        }
+        if (l->type == SR_L_POOLING || l->type == SR_L_CROP)
+            m->exact_tiles = 0; /* whole-tile statistics; U-Net crops: tile as the references */
+        if (l->type == SR_L_POOLING)
+            sc = (sr__ratio){0, 1};
+        double px = sc.num ? (double)sc.den / sc.num : 0; /* an input pixel, in net-input px */
+        if (l->type == SR_L_CONV) {
+            const sr__conv *c = &l->conv;
+            int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
+            int reach = c->pl;
+            int cand[] = {c->pr, c->pt, c->pb, ew - 1 - c->pl, eh - 1 - c->pt};
+            for (int k = 0; k < 5; k++)
+                reach = cand[k] > reach ? cand[k] : reach;
+            r += (reach + c->sw - 1) * px;
+            sc = ratio_mul(sc, 1, c->sw);
+            if (c->sw != c->sh)
+                s = sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: unequal strides", l->line,
+                            l->name);
+        } else if (l->type == SR_L_DECONV) {
+            /* An output pixel gathers input pixels up to (extent + padding) / stride away. */
+            const sr__conv *c = &l->conv;
+            int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
+            int reach = (ew > eh ? ew : eh) + c->pl + c->pr + c->pt + c->pb;
+            r += ((reach + c->sw - 1) / c->sw + 1) * px;
+            sc = ratio_mul(sc, c->sw, 1);
+        } else if (l->type == SR_L_PIXELSHUFFLE) {
+            sc = ratio_mul(sc, l->iparam[0], 1);
+        } else if (l->type == SR_L_INTERP) {
+            sr__ratio out = ratio_mul(sc, l->ratio.num, l->ratio.den);
+            r += (l->iparam[0] == 3 ? 2 : 1) * px + (double)out.den / out.num;
+            sc = out;
+        }
+        if (sc.num > 64 * sc.den || sc.den > 64)
+            s = sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: resolution out of range",
+                        l->line, l->name);
+        if (sc.num)
+            align = align / gcd(align, sc.den) * sc.den;
+        for (int k = 0; k < l->n_out; k++) {
+            m->blob_scale[l->out[k]] = sc;
+            radius[l->out[k]] = r;
+        }
+    }
+    if (!s) {
+        sr__ratio o = m->blob_scale[m->output_blob];
+        if (o.den != 1 || o.num < 1 || o.num > 16)
+            s = sr__err(err, SR_E_UNSUPPORTED, "model: output scale %ld/%ld (need a whole factor "
+                        "1..16)", o.num, o.den);
+        m->scale = (int)o.num;
+        m->halo = (int)ceil(radius[m->output_blob] - 1e-9);
+        /* Deep nets (RRDB: a receptive field of ~350 pixels) would need huge tiles to be exact;
+         * they are tiled as the reference programs do (check_sizes). */
+        if (m->halo > SR_MAX_EXACT_HALO)
+            m->exact_tiles = 0;
+        m->align = (int)align;
+    }
+    free(radius);
+    return s;
+}
+
+int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        sr__shape in[SR_MAX_IO], out[SR_MAX_IO];
+        for (int k = 0; k < l->n_in; k++)
+            in[k] = shapes[l->in[k]];
+        if (l->type == SR_L_INPUT)
+            in[0] = (sr__shape){3, h, w};
+        if (sr__layer_ops_of(l->type)->shape(l, in, out))
+            return i + 1;
+        for (int k = 0; k < l->n_out; k++)
+            shapes[l->out[k]] = out[k];
+    }
+    return 0;
+}
+
+/* The reference program's pre-processing: Real-ESRGAN reflects 10 pixels; waifu2x clamps and
+ * Real-CUGAN reflects exactly what their valid convolutions consume. Tiles that cannot be exact
+ * overlap by the prepadding, as in the reference programs. */
+static void set_family(sr_model *m, int family)
+{
+    m->family = family;
+    m->border = family == SR_FAMILY_WAIFU2X ? SR_BORDER_REPLICATE : SR_BORDER_REFLECT;
+    m->prepad = family == SR_FAMILY_REALESRGAN || m->shrink == 0 ? SR_REALESRGAN_PREPAD : 0;
+    m->prepad = m->prepad > m->shrink ? m->prepad : m->shrink;
+    if (!m->exact_tiles)
+        m->halo = m->prepad;
+}
+
+/* Tiling needs every blob to be (input size) x (its scale) - (a constant): checked on two trial
+ * sizes (blobs without spatial extent excepted). Networks of valid convolutions (waifu2x) lose a border: the output is S w - 2 S d for a
+ * whole d, the shrink, which becomes the prepadding (replicated edges, as waifu2x-ncnn-vulkan
+ * pads them), so the output is again exactly S w. */
+static sr_status check_sizes(sr_model *m, sr_error *err)
+{
+    sr__shape *sh = malloc((size_t)m->nblobs * 2 * sizeof *sh);
+    if (!sh)
+        return sr__err(err, SR_E_NOMEM, "model: out of memory");
+    sr_status s = SR_OK;
+    int w[2] = {m->align * 24, m->align * 37}, h[2] = {m->align * 24, m->align * 29};
+    for (int t = 0; t < 2 && !s; t++) {
+        int bad = sr__model_shapes(m, w[t], h[t], sh + t * m->nblobs);
+        if (bad) {
+            const sr__layer *l = &m->layers[bad - 1];
+            s = sr__err(err, SR_E_UNSUPPORTED,
+                        "line %d: layer %s: inputs of incompatible sizes on a %dx%d input",
+                        l->line, l->name, w[t], h[t]);
+        }
+    }
+    for (int i = 0; i < m->nlayers && !s; i++) {
+        const sr__layer *l = &m->layers[i];
+        for (int k = 0; k < l->n_out && !s; k++) {
+            sr__ratio r = m->blob_scale[l->out[k]];
+            const sr__shape *a = &sh[l->out[k]], *b = &sh[m->nblobs + l->out[k]];
+            if (r.num == 0)
+                continue;
+            if ((long)a->w * r.den - (long)w[0] * r.num != (long)b->w * r.den - (long)w[1] * r.num ||
+                (long)a->h * r.den - (long)h[0] * r.num != (long)b->h * r.den - (long)h[1] * r.num)
+                s = sr__err(err, SR_E_UNSUPPORTED,
+                            "line %d: layer %s: output size is not the input size times a fixed "
+                            "scale minus a fixed border", l->line, l->name);
+        }
+    }
+    if (!s) {
+        const sr__shape *o = &sh[m->output_blob];
+        long dw = (long)w[0] * m->scale - o->w, dh = (long)h[0] * m->scale - o->h;
+        if (dw != dh || dw < 0 || dw % (2 * m->scale))
+            s = sr__err(err, SR_E_UNSUPPORTED,
+                        "model: the output loses %ld x %ld pixels, not the same whole number of "
+                        "input pixels on every side", dw, dh);
+        m->shrink = (int)(dw / (2 * m->scale));
+        /* Networks of valid convolutions are waifu2x's, unless the caller names Real-CUGAN. */
+        set_family(m, m->shrink == 0 ? SR_FAMILY_REALESRGAN : SR_FAMILY_WAIFU2X);
+    }
+    free(sh);
+    return s;
+}
+
+static sr_status find_endpoints(sr_model *m, const sr__param *pp, int *consumers, sr_error *err)
+{
+    m->input_blob = m->output_blob = -1;
+    for (int i = 0; i < pp->nlayers; i++) {
+        for (int k = 0; k < pp->layers[i].n_in; k++)
+            consumers[pp->layers[i].in[k]]++;
+        if (strcmp(pp->layers[i].type, "Input") == 0 && pp->layers[i].n_out == 1)
+            m->input_blob = pp->layers[i].out[0];
+    }
+    int unconsumed = -1, nunconsumed = 0;
+    for (int b = 0; b < pp->nblobs; b++) {
+        if (strcmp(pp->blobs[b], "output") == 0)
+            m->output_blob = b;
+        if (!consumers[b]) {
+            unconsumed = b;
+            nunconsumed++;
+        }
+    }
+    if (m->output_blob < 0 && nunconsumed == 1)
+        m->output_blob = unconsumed;
+    if (m->input_blob < 0)
+        return sr__err(err, SR_E_FORMAT, "param: no Input layer");
+    if (m->output_blob < 0)
+        return sr__err(err, SR_E_FORMAT, "param: no blob named 'output' and no single unconsumed "
+                       "blob to use as the output");
+    return SR_OK;
+}
+
+static sr_status apply_params(sr_model *m, const sr_model_params *p, sr_error *err);
+
+sr_model_params sr_model_default_params(void)
+{
+    return (sr_model_params){.family = NULL, .precision = SR_PRECISION_FP32};
+}
+
+sr_status sr_model_load_memory(const char *param, size_t param_len, const void *bin, size_t bin_len,
+                               const char *name, const sr_model_params *params, sr_model **out,
+                               sr_error *err)
+{
+    *out = NULL;
+    if (param_len > SR_MAX_PARAM_BYTES)
+        return sr__err(err, SR_E_LIMIT, "param: larger than %u bytes", SR_MAX_PARAM_BYTES);
+    sr__param pp;
+    sr_status s = sr__param_parse(param, param_len, &pp, err);
+    if (s)
+        return s;
+    sr_model *m = calloc(1, sizeof *m);
+    int *consumers = calloc((size_t)pp.nblobs, sizeof *consumers);
+    if (m) {
+        m->layers = calloc((size_t)pp.nlayers, sizeof *m->layers);
+        m->blob_c = calloc((size_t)pp.nblobs, sizeof *m->blob_c);
+        m->blob_scale = calloc((size_t)pp.nblobs, sizeof *m->blob_scale);
+    }
+    if (!m || !consumers || !m->layers || !m->blob_c || !m->blob_scale) {
+        s = sr__err(err, SR_E_NOMEM, "model: out of memory");
+        goto done;
+    }
+    snprintf(m->name, sizeof m->name, "%s", name ? name : "model");
+    m->nblobs = pp.nblobs;
+    m->prepad = SR_REALESRGAN_PREPAD;
+    m->exact_tiles = 1;
+    s = find_endpoints(m, &pp, consumers, err);
+    if (s)
+        goto done;
+    m->nlayers = pp.nlayers;
+    s = build_layers(m, &pp, bin, bin_len, err);
+    if (!s)
+        s = fuse_activations(m, consumers, err);
+    if (!s)
+        s = derive_geometry(m, err);
+    if (!s)
+        s = check_sizes(m, err);
+    if (!s && params)
+        s = apply_params(m, params, err);
+done:
+    free(consumers);
+    sr__param_free(&pp);
+    if (s)
+        sr_model_free(m);
+    else
+        *out = m;
+    return s;
+}
+
+const char *sr_model_name(const sr_model *m) { return m->name; }
+int sr_model_scale(const sr_model *m) { return m->scale; }
+int sr_model_halo(const sr_model *m) { return m->halo; }
+
+static const char *const family_names[] = {"realesrgan", "waifu2x", "realcugan"};
+
+const char *sr_model_family(const sr_model *m)
+{
+    return family_names[m->family];
+}
+
+static sr_status set_family_named(sr_model *m, const char *family, sr_error *err)
+{
+    int f = -1;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(family, family_names[i]))
+            f = i;
+    if (f < 0)
+        return sr__err(err, SR_E_INVALID, "unknown model family '%s' (realesrgan, waifu2x or "
+                       "realcugan)", family);
+    set_family(m, f);
+    return SR_OK;
+}
+
+int sr_precision_available(sr_precision p)
+{
+    if (p != SR_PRECISION_BF16)
+        return p == SR_PRECISION_FP32;
+#ifdef SR_HAVE_X86_KERNELS
+    return sr__bf16_supported() && sr__conv_kernel_select() == &sr__conv_kernel_avx512;
+#else
+    return 0;
+#endif
+}
+
+static sr_status set_precision(sr_model *m, sr_precision p, sr_error *err)
+{
+    if (p != SR_PRECISION_FP32 && !sr_precision_available(p))
+        return sr__err(err, SR_E_UNSUPPORTED, "bf16 needs a CPU with AVX512_BF16 and the AVX-512 "
+                       "kernel");
+    for (int i = 0; i < m->nlayers; i++) {
+        sr__conv *c = &m->layers[i].conv;
+        if (m->layers[i].type != SR_L_CONV || !c->wino)
+            continue;
+        sr_status s = sr__wino_set_bf16(c, p == SR_PRECISION_BF16, err);
+        if (s)
+            return s;
+    }
+    m->precision = p;
+    return SR_OK;
+}
+
+/* The load-time choices, applied before the model is returned: nothing changes it afterwards. */
+static sr_status apply_params(sr_model *m, const sr_model_params *p, sr_error *err)
+{
+    sr_status s = p->family ? set_family_named(m, p->family, err) : SR_OK;
+    if (!s && p->precision != SR_PRECISION_FP32)
+        s = set_precision(m, p->precision, err);
+    return s;
+}
+
+sr_precision sr_model_precision(const sr_model *m) { return m->precision; }
+int sr_model_exact_tiles(const sr_model *m) { return m->exact_tiles; }
+int sr_model_alignment(const sr_model *m) { return m->align; }
+int sr_model_default_tile(const sr_model *m)
+{
+    return m->family == SR_FAMILY_REALCUGAN ? 400 : SR_DEFAULT_TILE;
+}
+int sr_model_prepad(const sr_model *m) { return m->prepad; }
+size_t sr_model_weight_bytes(const sr_model *m) { return m->weight_bytes; }
+
+double sr_model_flops(const sr_model *m, int w, int h)
+{
+    sr__shape *sh = malloc((size_t)m->nblobs * sizeof *sh);
+    double f = 0;
+    if (sh && sr__model_shapes(m, w, h, sh) == 0)
+        for (int i = 0; i < m->nlayers; i++) {
+            const sr__layer *l = &m->layers[i];
+            if (l->type == SR_L_CONV) {
+                const sr__shape *o = &sh[l->out[0]];
+                f += 2.0 * l->conv.cin * l->conv.kh * l->conv.kw * o->c * o->h * o->w;
+            } else if (l->type == SR_L_DECONV) { /* every input pixel meets every tap */
+                const sr__shape *i = &sh[l->in[0]];
+                f += 2.0 * l->conv.cout * l->conv.kh * l->conv.kw * i->c * i->h * i->w;
+            }
+        }
+    free(sh);
+    return f;
+}

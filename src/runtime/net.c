@@ -1,0 +1,363 @@
+/* net.c - the runner: one thread's activation buffers and workspace for a model, sized once for
+ * the largest tile, and the forward pass as a loop over the layer table.
+ *
+ * Blobs share buffers ("slots") by liveness: a blob's slot is reused once its last consumer has
+ * run, and Split outputs alias their input. For the compact Real-ESRGAN nets this needs three
+ * full-size slots however deep the network is.
+ */
+#include "runtime.h"
+
+#include <string.h>
+#include <unistd.h>
+
+struct sr_net {
+    const sr_model *m;
+    int tile, max_w, max_h;
+    int nslots;
+    float **slot;
+    size_t *slot_cap; /* floats */
+    int *blob_slot;
+    sr__shape *shapes;
+    long *origin; /* per blob: where its pixel (0, 0) lies in the whole image, x then y */
+    float *ws, *own; /* scratch shared by the threads of a tile, and this runner's own */
+    size_t ws_cap, own_cap, bytes;
+    sr_status shape_status; /* of the tile being run, for every thread (sr__net_forward) */
+    float *acc;     /* test-time augmentation's sum of outputs; made on first use */
+    size_t acc_cap; /* floats */
+    int pool_mode;  /* SR_POOL_*: what global average pools do (sr__net_pool_mode) */
+    float *pool_buf;
+};
+
+/* A global average Pooling layer: its outputs are the statistics sr__net_pool_mode moves. */
+static int is_avg_pool(const sr__layer *l)
+{
+    return l->type == SR_L_POOLING && l->iparam[0] == 1;
+}
+
+size_t sr__net_pool_len(const sr_net *n)
+{
+    size_t len = 0;
+    for (int i = 0; i < n->m->nlayers; i++)
+        if (is_avg_pool(&n->m->layers[i]))
+            len += (size_t)n->m->blob_c[n->m->layers[i].in[0]];
+    return len;
+}
+
+void sr__net_pool_mode(sr_net *n, int mode, float *buf)
+{
+    n->pool_mode = mode;
+    n->pool_buf = buf;
+}
+
+static int root_of(const int *alias, int b)
+{
+    while (alias[b] >= 0)
+        b = alias[b];
+    return b;
+}
+
+/* Assigns a slot to every blob and returns each slot's size for the given blob shapes. */
+static sr_status plan_slots(sr_net *n, sr_error *err)
+{
+    const sr_model *m = n->m;
+    int nb = m->nblobs;
+    int *alias = malloc((size_t)nb * sizeof *alias), *last = malloc((size_t)nb * sizeof *last);
+    int *busy = calloc((size_t)nb, sizeof *busy);
+    n->slot_cap = calloc((size_t)nb, sizeof *n->slot_cap);
+    n->blob_slot = malloc((size_t)nb * sizeof *n->blob_slot);
+    if (!alias || !last || !busy || !n->slot_cap || !n->blob_slot) {
+        free(alias), free(last), free(busy);
+        return sr__err(err, SR_E_NOMEM, "runner: out of memory");
+    }
+    for (int b = 0; b < nb; b++)
+        alias[b] = -1, last[b] = -1, n->blob_slot[b] = -1;
+    for (int i = 0; i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        if (l->type == SR_L_SPLIT)
+            for (int k = 0; k < l->n_out; k++)
+                alias[l->out[k]] = l->in[0];
+        for (int k = 0; k < l->n_in; k++)
+            last[root_of(alias, l->in[k])] = i;
+    }
+    last[root_of(alias, m->output_blob)] = m->nlayers; /* the caller reads it after the pass */
+    for (int i = 0; i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        for (int k = 0; k < l->n_out; k++) {
+            int b = l->out[k];
+            if (alias[b] >= 0)
+                continue;
+            int s = 0;
+            while (busy[s])
+                s++;
+            busy[s] = 1;
+            n->blob_slot[b] = s;
+            size_t need = (size_t)n->shapes[b].c * n->shapes[b].h * n->shapes[b].w;
+            if (need > n->slot_cap[s])
+                n->slot_cap[s] = need;
+            if (s + 1 > n->nslots)
+                n->nslots = s + 1;
+        }
+        /* Release slots whose last reader was this layer (or that nobody reads). */
+        for (int k = 0; k < l->n_in + l->n_out; k++) {
+            int b = root_of(alias, k < l->n_in ? l->in[k] : l->out[k - l->n_in]);
+            if (last[b] <= i && n->blob_slot[b] >= 0)
+                busy[n->blob_slot[b]] = 0;
+        }
+    }
+    for (int b = 0; b < nb; b++)
+        n->blob_slot[b] = n->blob_slot[root_of(alias, b)];
+    free(alias), free(last), free(busy);
+    return SR_OK;
+}
+
+/* Refuses a runner larger than half the physical memory before allocating it: with Linux's
+ * overcommit a huge allocation succeeds and the process is killed later, when it is touched. */
+static sr_status check_budget(const sr_net *n, sr_error *err)
+{
+    double floats = (double)n->ws_cap + (double)n->own_cap + 32;
+    for (int i = 0; i < n->nslots; i++)
+        floats += (double)n->slot_cap[i];
+    double need = floats * sizeof(float);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double limit = pages > 0 && page > 0 ? (double)pages * (double)page / 2 : 64.0 * (1 << 30);
+    if (need > limit)
+        return sr__err(err, SR_E_LIMIT,
+                       "runner: %s needs %.1f GiB per thread for %dx%d tiles, more than half of "
+                       "this machine's memory (%.1f GiB); use a smaller --tile",
+                       sr_model_name(n->m), need / (1 << 30), n->max_w, n->max_h,
+                       limit / (1 << 30));
+    return SR_OK;
+}
+
+sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err)
+{
+    *out = NULL;
+    if (tile <= 0)
+        tile = sr_model_default_tile(m);
+    if (tile < 16 || tile > 8192)
+        return sr__err(err, SR_E_INVALID, "tile size %d outside 16..8192", tile);
+    sr_net *n = calloc(1, sizeof *n);
+    if (!n)
+        return sr__err(err, SR_E_NOMEM, "runner: out of memory");
+    n->m = m;
+    n->tile = tile;
+    /* A tile's region: its core, a halo (or the reflect padding) each side, alignment slack. */
+    int margin = m->halo > m->prepad ? m->halo : m->prepad;
+    n->max_w = n->max_h = tile + 2 * margin + 2 * m->align;
+    n->shapes = malloc((size_t)m->nblobs * sizeof *n->shapes);
+    n->origin = malloc((size_t)m->nblobs * 2 * sizeof *n->origin);
+    sr_status s = SR_OK;
+    if (!n->shapes || !n->origin)
+        s = sr__err(err, SR_E_NOMEM, "runner: out of memory");
+    else if (sr__model_shapes(m, n->max_w, n->max_h, n->shapes))
+        s = sr__err(err, SR_E_INVALID, "runner: model cannot run on %dx%d tiles", n->max_w,
+                    n->max_h);
+    if (!s)
+        s = plan_slots(n, err);
+    for (int i = 0; !s && i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        sr__shape in[SR_MAX_IO], o[SR_MAX_IO];
+        for (int k = 0; k < l->n_in; k++)
+            in[k] = n->shapes[l->in[k]];
+        for (int k = 0; k < l->n_out; k++)
+            o[k] = n->shapes[l->out[k]];
+        sr__ws_need w = sr__layer_ops_of(l->type)->workspace(l, in, o);
+        n->ws_cap = w.shared > n->ws_cap ? w.shared : n->ws_cap;
+        n->own_cap = w.own > n->own_cap ? w.own : n->own_cap;
+    }
+    if (!s)
+        s = check_budget(n, err);
+    if (!s) {
+        n->slot = calloc((size_t)n->nslots, sizeof *n->slot);
+        if (!n->slot)
+            s = sr__err(err, SR_E_NOMEM, "runner: out of memory");
+        for (int i = 0; !s && i < n->nslots; i++) {
+            n->slot[i] = sr__aligned_alloc_lazy(n->slot_cap[i] * sizeof(float));
+            n->bytes += n->slot_cap[i] * sizeof(float);
+            if (!n->slot[i])
+                s = sr__err(err, SR_E_NOMEM, "runner: out of memory for %zu MB of activations",
+                            n->slot_cap[i] * sizeof(float) >> 20);
+        }
+    }
+    if (!s) {
+        n->ws = sr__aligned_alloc_lazy((n->ws_cap + 16) * sizeof(float));
+        n->own = sr__aligned_alloc_lazy((n->own_cap + 16) * sizeof(float));
+        n->bytes += (n->ws_cap + n->own_cap + 32) * sizeof(float);
+        if (!n->ws || !n->own)
+            s = sr__err(err, SR_E_NOMEM, "runner: out of memory for the workspace");
+    }
+    if (s)
+        sr_net_free(n);
+    else
+        *out = n;
+    return s;
+}
+
+void sr_net_free(sr_net *n)
+{
+    if (!n)
+        return;
+    for (int i = 0; n->slot && i < n->nslots; i++)
+        free(n->slot[i]);
+    free(n->slot);
+    free(n->slot_cap);
+    free(n->blob_slot);
+    free(n->shapes);
+    free(n->origin);
+    free(n->ws);
+    free(n->own);
+    free(n->acc);
+    free(n);
+}
+
+float *sr__net_acc(sr_net *n, size_t floats)
+{
+    if (floats > n->acc_cap) {
+        free(n->acc);
+        n->acc = malloc(floats * sizeof(float));
+        n->acc_cap = n->acc ? floats : 0;
+        n->bytes += n->acc ? floats * sizeof(float) : 0;
+    }
+    return n->acc;
+}
+
+sr_status sr__net_bind(sr_net *n, const sr_model *m, sr_error *err)
+{
+    const sr_model *o = n->m;
+    if (m == o)
+        return SR_OK;
+    int same = m->nlayers == o->nlayers && m->nblobs == o->nblobs && m->scale == o->scale &&
+               m->halo == o->halo && m->prepad == o->prepad && m->align == o->align &&
+               m->input_blob == o->input_blob && m->output_blob == o->output_blob &&
+               !memcmp(m->blob_c, o->blob_c, (size_t)m->nblobs * sizeof *m->blob_c);
+    for (int i = 0; same && i < m->nlayers; i++)
+        same = m->layers[i].type == o->layers[i].type &&
+               !memcmp(m->layers[i].in, o->layers[i].in, sizeof m->layers[i].in) &&
+               !memcmp(m->layers[i].out, o->layers[i].out, sizeof m->layers[i].out);
+    if (!same)
+        return sr__err(err, SR_E_INVALID, "runner made for %s cannot run %s (another graph)",
+                       o->name, m->name);
+    n->m = m;
+    return SR_OK;
+}
+
+size_t sr_net_bytes(const sr_net *n) { return n->bytes; }
+int sr_net_tile(const sr_net *n) { return n->tile; }
+
+float *sr__net_own(sr_net *n)
+{
+    return n->own;
+}
+
+float *sr__net_input(sr_net *n)
+{
+    return n->slot[n->blob_slot[n->m->input_blob]];
+}
+
+static long floor_div(long a, long b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+/* Where a layer's outputs start in the whole image, given where its first input does (o, x
+ * then y, updated in place). */
+static void layer_origin(const sr__layer *l, const sr__shape *ins, long *o)
+{
+    const sr__conv *c = &l->conv;
+    int x0, y0;
+    switch (l->type) {
+    case SR_L_CONV:
+        o[0] = floor_div(o[0] - c->pl, c->sw), o[1] = floor_div(o[1] - c->pt, c->sh);
+        break;
+    case SR_L_DECONV:
+        o[0] = o[0] * c->sw - c->pl, o[1] = o[1] * c->sh - c->pt;
+        break;
+    case SR_L_PIXELSHUFFLE:
+        o[0] *= l->iparam[0], o[1] *= l->iparam[0];
+        break;
+    case SR_L_INTERP:
+        o[0] = floor_div(o[0] * l->ratio.num, l->ratio.den);
+        o[1] = floor_div(o[1] * l->ratio.num, l->ratio.den);
+        break;
+    case SR_L_CROP:
+        sr__crop_start(l, ins, &x0, &y0);
+        o[0] += x0, o[1] += y0;
+        break;
+    case SR_L_POOLING: case SR_L_INNERPRODUCT: /* no extent left */
+        o[0] = o[1] = 0;
+        break;
+    }
+}
+
+/* Thread 0 works out every blob's shape and origin; the others read them after the barrier. */
+static void plan_tile(sr_net *n, int w, int h, long ox, long oy)
+{
+    const sr_model *m = n->m;
+    n->shape_status = w < 1 || h < 1 || w > n->max_w || h > n->max_h ||
+                      sr__model_shapes(m, w, h, n->shapes);
+    n->origin[2 * m->input_blob] = ox, n->origin[2 * m->input_blob + 1] = oy;
+    for (int i = 0; !n->shape_status && i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        if (l->n_in == 0)
+            continue;
+        long at[2] = {n->origin[2 * l->in[0]], n->origin[2 * l->in[0] + 1]};
+        layer_origin(l, &n->shapes[l->in[0]], at);
+        for (int k = 0; k < l->n_out; k++)
+            n->origin[2 * l->out[k]] = at[0], n->origin[2 * l->out[k] + 1] = at[1];
+    }
+}
+
+/* Layer i on this thread's slice; pool_at: where its statistics go in pool_buf if it is a global
+ * average pool. */
+static void run_layer(sr_net *n, int i, const sr__slice *sl, size_t pool_at)
+{
+    const sr__layer *l = &n->m->layers[i];
+    const sr__layer_ops *ops = sr__layer_ops_of(l->type);
+    long at[2] = {0, 0}; /* the Input layer has no inputs */
+    if (l->n_in > 0)
+        at[0] = n->origin[2 * l->in[0]], at[1] = n->origin[2 * l->in[0] + 1];
+    const sr__run rc = {n->ws, sl->own, sl->ith, sl->nth, at[0], at[1]};
+    const float *in[SR_MAX_IO];
+    float *o[SR_MAX_IO];
+    sr__shape ins[SR_MAX_IO], os[SR_MAX_IO];
+    for (int k = 0; k < l->n_in; k++) {
+        in[k] = n->slot[n->blob_slot[l->in[k]]];
+        ins[k] = n->shapes[l->in[k]];
+    }
+    for (int k = 0; k < l->n_out; k++) {
+        o[k] = n->slot[n->blob_slot[l->out[k]]];
+        os[k] = n->shapes[l->out[k]];
+    }
+    if (!is_avg_pool(l) || n->pool_mode == SR_POOL_OWN) {
+        ops->forward(l, in, ins, o, os, &rc);
+        return;
+    }
+    size_t c = (size_t)os[0].c;
+    if (n->pool_mode == SR_POOL_USE)
+        memcpy(o[0], n->pool_buf + pool_at, c * sizeof(float));
+    else
+        ops->forward(l, in, ins, o, os, &rc);
+    if (n->pool_mode == SR_POOL_SAVE)
+        memcpy(n->pool_buf + pool_at, o[0], c * sizeof(float));
+}
+
+sr_status sr__net_forward(sr_net *n, const sr__slice *sl, int w, int h, long ox, long oy,
+                          const float **out, sr__shape *oshape, sr_error *err)
+{
+    const sr_model *m = n->m;
+    if (sl->ith == 0)
+        plan_tile(n, w, h, ox, oy);
+    sr__sync(sl->nth);
+    if (n->shape_status)
+        return sr__err(err, SR_E_INVALID, "runner: a %dx%d tile does not fit (max %dx%d)", w, h,
+                       n->max_w, n->max_h);
+    size_t pool_at = 0; /* where the next global average pool's statistics go in pool_buf */
+    for (int i = 0; i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        if (sr__layer_ops_of(l->type)->sliced || sl->ith == 0) /* else thread 0 runs it alone */
+            run_layer(n, i, sl, pool_at);
+        if (is_avg_pool(l))
+            pool_at += (size_t)m->blob_c[l->in[0]];
+        sr__sync(sl->nth); /* the layer's outputs are whole before the next layer reads them */
+    }
+    *out = n->slot[n->blob_slot[m->output_blob]];
+    *oshape = n->shapes[m->output_blob];
+    return SR_OK;
+}
