@@ -2,6 +2,8 @@
  * checked before decoding, atomic saves, and the bicubic resize. */
 #include "test_common.h"
 
+#include <omp.h>
+
 #include <dirent.h>
 #include <unistd.h>
 
@@ -96,8 +98,12 @@ static void test_png_writer(void **state)
             }
             uint8_t *one, *three;
             size_t n1, n3;
-            assert_int_equal(sr__png_encode(&a, 1, &one, &n1, &e), SR_OK);
-            assert_int_equal(sr__png_encode(&a, 3, &three, &n3, &e), SR_OK);
+            assert_int_equal(sr__png_encode(&a, &one, &n1, &e), SR_OK);
+            sr__png_job *job; /* three threads, as sr_image_save_threads runs them */
+            assert_int_equal(sr__png_begin(&a, 3, &job, &e), SR_OK);
+#pragma omp parallel num_threads(3)
+            sr__png_bands(job, omp_get_thread_num(), omp_get_num_threads());
+            assert_int_equal(sr__png_finish(job, &three, &n3, &e), SR_OK);
             assert_int_equal(n1, n3);
             assert_memory_equal(one, three, n1);
             assert_int_equal(sr_image_decode(one, n1, "t.png", SR_DEFAULT_MAX_PIXELS, &b, &e),

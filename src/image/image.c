@@ -271,20 +271,24 @@ static void membuf_write(void *ctx, void *data, int size)
     m->len += (size_t)size;
 }
 
-sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
-                        sr_error *err)
+sr_status sr__image_write_encoded(const char *path, const sr_image *img, sr_format fmt,
+                                  uint8_t *data, size_t len, sr_error *err)
 {
-    return sr_image_save_threads(path, img, fmt, quality, 1, err);
+    sr_status s = sr__icc_attach(fmt, img->icc, img->icc_len, &data, &len, err);
+    if (!s)
+        s = sr__write_atomic(path, data, len, err);
+    free(data);
+    return s;
 }
 
-sr_status sr_image_save_threads(const char *path, const sr_image *img, sr_format fmt, int quality,
-                         int threads, sr_error *err)
+sr_status sr_image_save(const char *path, const sr_image *img, sr_format fmt, int quality,
+                        sr_error *err)
 {
     membuf mb = {0};
     int ok = 0;
     switch (fmt) {
     case SR_FMT_PNG: {
-        sr_status ps = sr__png_encode(img, threads, &mb.data, &mb.len, err);
+        sr_status ps = sr__png_encode(img, &mb.data, &mb.len, err);
         if (ps)
             return ps;
         ok = 1;
@@ -312,16 +316,12 @@ sr_status sr_image_save_threads(const char *path, const sr_image *img, sr_format
         break;
     }
     }
-    sr_status s;
-    if (!ok || mb.failed)
-        s = sr__err_at(err, mb.failed ? SR_E_NOMEM : SR_E_IO, path, "cannot encode %s",
-                    sr_format_ext(fmt));
-    else
-        s = sr__icc_attach(fmt, img->icc, img->icc_len, &mb.data, &mb.len, err);
-    if (!s)
-        s = sr__write_atomic(path, mb.data, mb.len, err);
-    free(mb.data);
-    return s;
+    if (!ok || mb.failed) {
+        free(mb.data);
+        return sr__err_at(err, mb.failed ? SR_E_NOMEM : SR_E_IO, path, "cannot encode %s",
+                          sr_format_ext(fmt));
+    }
+    return sr__image_write_encoded(path, img, fmt, mb.data, mb.len, err);
 }
 
 static const char *const ext_names[] = {"png", "jpg", "bmp", "tga", "webp", "webp-lossless"};

@@ -27,10 +27,20 @@ uint8_t *sr__zlib_deflate(const uint8_t *data, size_t n, size_t *out_len);
 int sr__is_webp(const uint8_t *buf, size_t len);
 sr_status sr__webp_decode(const uint8_t *buf, size_t len, const char *path, uint64_t max_pixels,
                           sr_image *out, sr_error *err);
-/* PNG (png.c): 8-bit gray, gray+alpha, RGB or RGBA to malloc'd bytes; `threads` filter and
- * deflate bands of rows (the bytes do not depend on it). */
-sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t *out_len,
-                         sr_error *err);
+/* PNG (png.c): 8-bit gray, gray+alpha, RGB or RGBA to malloc'd bytes. Rows are filtered and
+ * deflated in bands; the bytes depend on the image size only. sr__png_encode does it all on
+ * one thread. For several: sr__png_begin plans the bands for nth threads, each thread ith calls
+ * sr__png_bands (its bands, inside a region the runtime started), then sr__png_finish
+ * assembles the file and frees the job (out NULL: only frees it). */
+typedef struct sr__png_job sr__png_job;
+sr_status sr__png_encode(const sr_image *img, uint8_t **out, size_t *out_len, sr_error *err);
+sr_status sr__png_begin(const sr_image *img, int nth, sr__png_job **job, sr_error *err);
+void sr__png_bands(sr__png_job *job, int ith, int nth);
+sr_status sr__png_finish(sr__png_job *job, uint8_t **out, size_t *out_len, sr_error *err);
+/* Writes encoded bytes (malloc'd; taken) of img as fmt to path: img's colour profile embedded,
+ * a temporary file renamed into place (image.c). */
+sr_status sr__image_write_encoded(const char *path, const sr_image *img, sr_format fmt,
+                                  uint8_t *data, size_t len, sr_error *err);
 
 /* Encodes to malloc'd bytes: lossy at quality 1..100, or lossless. */
 sr_status sr__webp_encode(const sr_image *img, int quality, int lossless, uint8_t **data,

@@ -10,7 +10,6 @@
  */
 #include "image.h"
 
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -106,6 +105,50 @@ static void encode_band(const sr_image *img, size_t stride, int y0, int y1, int 
     deflateEnd(&z);
 }
 
+/* A PNG being encoded by nth threads: bands planned at begin, each thread's deflated by
+ * sr__png_bands, the file assembled by sr__png_finish. */
+struct sr__png_job {
+    const sr_image *img;
+    size_t stride, per_thread;
+    int rows, nband, nth;
+    uint8_t *work, *zero; /* nth areas of per_thread bytes; one row of zeros */
+    band *bands;
+};
+
+sr_status sr__png_begin(const sr_image *img, int nth, sr__png_job **out, sr_error *err)
+{
+    sr__png_job *j = calloc(1, sizeof *j);
+    *out = NULL;
+    if (!j)
+        return sr__err(err, SR_E_NOMEM, "png: out of memory");
+    j->img = img;
+    j->nth = nth > 1 ? nth : 1;
+    j->stride = (size_t)img->w * img->c + 1;
+    j->rows = (int)(BAND_BYTES / j->stride) + 1;
+    j->nband = (img->h + j->rows - 1) / j->rows;
+    j->per_thread = ((32768 + j->stride - 1) / j->stride + (size_t)j->rows) * j->stride +
+                    j->stride + 64;
+    j->work = malloc(j->per_thread * (size_t)j->nth);
+    j->zero = calloc(j->stride, 1);
+    j->bands = calloc((size_t)j->nband, sizeof *j->bands);
+    if (!j->work || !j->zero || !j->bands) {
+        sr__png_finish(j, NULL, NULL, NULL);
+        return sr__err(err, SR_E_NOMEM, "png: out of memory");
+    }
+    *out = j;
+    return SR_OK;
+}
+
+void sr__png_bands(sr__png_job *j, int ith, int nth)
+{
+    uint8_t *buf = j->work + j->per_thread * (size_t)ith;
+    for (int i = ith; i < j->nband; i += nth) {
+        int y1 = (i + 1) * j->rows < j->img->h ? (i + 1) * j->rows : j->img->h;
+        encode_band(j->img, j->stride, i * j->rows, y1, i + 1 == j->nband, buf,
+                    buf + j->per_thread - j->stride - 64, j->zero, &j->bands[i]);
+    }
+}
+
 /* Chunks are written as: length and type (chunk_start), the data, then the CRC over type and
  * data (chunk_end). */
 static uint8_t *chunk_start(uint8_t *p, const char *type, size_t n)
@@ -121,30 +164,18 @@ static uint8_t *chunk_end(uint8_t *start, uint8_t *end)
     return end + 4;
 }
 
-sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t *out_len,
-                         sr_error *err)
+sr_status sr__png_finish(sr__png_job *j, uint8_t **out, size_t *out_len, sr_error *err)
 {
-    *out = NULL;
-    *out_len = 0;
-    int nt = threads > 1 ? threads : 1;
-    size_t stride = (size_t)img->w * img->c + 1;
-    int rows = (int)(BAND_BYTES / stride) + 1, nband = (img->h + rows - 1) / rows;
-    size_t per_thread = ((32768 + stride - 1) / stride + (size_t)rows) * stride + stride + 64;
-    uint8_t *work = malloc(per_thread * (size_t)nt), *zero = calloc(stride, 1);
-    band *bands = calloc((size_t)nband, sizeof *bands);
-    sr_status s = !work || !zero || !bands ? sr__err(err, SR_E_NOMEM, "png: out of memory")
-                                           : SR_OK;
-    if (!s) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
-        for (int i = 0; i < nband; i++) {
-            uint8_t *buf = work + per_thread * (size_t)omp_get_thread_num();
-            int y1 = (i + 1) * rows < img->h ? (i + 1) * rows : img->h;
-            encode_band(img, stride, i * rows, y1, i + 1 == nband, buf,
-                        buf + per_thread - stride - 64, zero, &bands[i]);
-        }
-    }
-    free(work);
-    free(zero);
+    const sr_image *img = j->img;
+    int nband = j->nband;
+    band *bands = j->bands;
+    sr_status s = SR_OK;
+    free(j->work);
+    free(j->zero);
+    if (out)
+        *out = NULL, *out_len = 0;
+    else
+        s = SR_E_INVALID; /* only freeing */
     size_t total = 8 + 25 + 12 + 2 + 12 + 4 + 12; /* signature, IHDR, zlib header, Adler, IEND */
     for (int i = 0; !s && i < nband; i++) {
         if (bands[i].failed)
@@ -186,5 +217,16 @@ sr_status sr__png_encode(const sr_image *img, int threads, uint8_t **out, size_t
     for (int i = 0; bands && i < nband; i++)
         free(bands[i].out);
     free(bands);
-    return s;
+    free(j);
+    return out ? s : SR_OK;
+}
+
+sr_status sr__png_encode(const sr_image *img, uint8_t **out, size_t *out_len, sr_error *err)
+{
+    sr__png_job *j;
+    sr_status s = sr__png_begin(img, 1, &j, err);
+    if (s)
+        return s;
+    sr__png_bands(j, 0, 1);
+    return sr__png_finish(j, out, out_len, err);
 }

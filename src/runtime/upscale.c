@@ -355,7 +355,7 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     int in_turn = nnets == 1 || ntiles < 2 * nnets || (ntiles % nnets && ntiles < 4 * nnets);
     int tiles_done = 0;
     if (in_turn && !s) {
-        tile_job job = {m, nets, p, in, out, &ax, &ay, NULL, SR_OK, {0}};
+        tile_job job = {.m = m, .nets = nets, .p = p, .in = in, .out = out, .ax = &ax, .ay = &ay};
         if (tta)
             s = tta_buffer(&job, err);
         if (!s && nnets == 1)
