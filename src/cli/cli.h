@@ -6,6 +6,7 @@
 #include "srgan.h"
 
 #include <signal.h>
+#include <stdio.h>
 
 enum { SR_EXIT_OK = 0, SR_EXIT_FAILED = 1, SR_EXIT_USAGE = 2 };
 
@@ -39,7 +40,45 @@ int cli_int(const char *s, int lo, int hi, int *out);
 int cli_denoise(const char *s, float *out);
 double cli_now(void); /* monotonic seconds */
 
+/* ---- options (cli_args.c): one table per command, one parser, --help from the table ---- */
+
+typedef struct cli_opt cli_opt;
+struct cli_opt {
+    const char *name, *alias; /* "--scale", and "-s" or NULL */
+    const char *value;        /* the value's name in --help ("N"); NULL: a flag (int set to 1) */
+    int (*parse)(const cli_opt *o, const char *v, void *field); /* 0: bad or missing value */
+    size_t off;               /* the field, in the command's options struct */
+    double lo, hi;            /* cli_v_int: within [lo, hi]; cli_v_double: within (lo, hi) */
+    const char *choices;      /* cli_v_choice: "a|b|c", the field gets the index */
+    const char *help;         /* lines after a newline are indented under the first */
+};
+
+typedef struct {
+    const char *name, *args; /* "batch", "IN_DIR OUT_DIR [options]" */
+    const char *about;       /* a line under the usage, or NULL */
+    const char *epilogue;    /* text after the options, or NULL */
+    const cli_opt *opts;     /* ends with an entry whose name is NULL */
+    int min_pos, max_pos;    /* positional arguments */
+    size_t pos_off, npos_off; /* const char *pos[max_pos] and int npos in the struct */
+} cli_cmd;
+
+/* Parses argv (argv[0]: the command) into dst. Returns -1 to go on, or the exit code (--help
+ * printed: 0; a usage error, its line printed: 2). */
+int cli_parse(const cli_cmd *c, int argc, char **argv, void *dst);
+void cli_help(const cli_cmd *c, FILE *f);
+int cli_v_int(const cli_opt *o, const char *v, void *dst);
+int cli_v_double(const cli_opt *o, const char *v, void *dst);
+int cli_v_u64(const cli_opt *o, const char *v, void *dst);
+int cli_v_str(const cli_opt *o, const char *v, void *dst);
+int cli_v_choice(const cli_opt *o, const char *v, void *dst);
+int cli_v_denoise(const cli_opt *o, const char *v, void *dst);
+
 /* The options of batch, upscale, resize, video and stream (cli_options.c). */
+typedef struct {
+    sr_format fmt;
+    int set;
+} cli_format;
+
 typedef struct {
     const char *pos[2];
     int npos;
@@ -47,15 +86,15 @@ typedef struct {
     int scale, threads, sequential, tile, quality, force, recursive, quiet, verbose, tta, noise;
     int bf16;
     float denoise; /* SR_DENOISE_AUTO or 0..1 */
-    int format_set, shard_index, shard_count;
-    sr_format format;
+    cli_format format;
+    int shard[2]; /* --shard K/N: index K, count N (0: no sharding) */
     uint64_t max_pixels;
     const char *codec; /* video, stream: ffmpeg encoder, NULL: the default */
     int crf;
 } cli_options;
 
-/* Parses argv (argv[0] is the command) with npos positional arguments; --codec and --crf only
- * for cmd "video" and "stream". Returns -1 to go on, or the exit code (help printed: 0). */
+/* Parses argv for cmd ("batch", "upscale", "resize", "video", "stream") with npos positional
+ * arguments, described by args in the usage line. Returns -1 to go on, or the exit code. */
 int cli_parse_options(int argc, char **argv, const char *cmd, const char *args, int npos,
                       cli_options *o);
 

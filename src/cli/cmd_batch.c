@@ -49,7 +49,7 @@ int cmd_batch(int argc, char **argv)
     p.out_dir = o.pos[1];
     p.threads = o.threads;
     p.tile = o.tile;
-    p.format = o.format_set ? o.format : SR_FMT_PNG;
+    p.format = o.format.set ? o.format.fmt : SR_FMT_PNG;
     p.quality = o.quality;
     p.force = o.force;
     p.recursive = o.recursive;
@@ -57,8 +57,8 @@ int cmd_batch(int argc, char **argv)
     p.scale = o.scale;
     p.denoise = o.denoise;
     p.max_pixels = o.max_pixels;
-    p.shard_index = o.shard_index;
-    p.shard_count = o.shard_count;
+    p.shard_index = o.shard[0];
+    p.shard_count = o.shard[1];
     p.stop = &cli_stop;
     p.on_file = cli_progress_on_file;
     p.on_progress = cli_progress_on_work;
@@ -106,9 +106,9 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
     if (rc >= 0)
         return rc;
     rc = SR_EXIT_OK;
-    if (!o.format_set) {
+    if (!o.format.set) {
         const char *dot = strrchr(o.pos[1], '.');
-        if (!dot || !sr_format_from_name(dot + 1, &o.format)) {
+        if (!dot || !sr_format_from_name(dot + 1, &o.format.fmt)) {
             fprintf(stderr, "srgan %s: %s: unknown output extension (use --format)\n", cmd,
                     o.pos[1]);
             return SR_EXIT_USAGE;
@@ -150,7 +150,7 @@ static int single_image(int argc, char **argv, const char *cmd, int use_model)
         s = sr_image_imresize(&in, in.w * scale, in.h * scale, &out, &err);
     cli_progress_clear(&prog);
     if (!s)
-        s = sr_image_save_threads(o.pos[1], &out, o.format, o.quality, up.nthreads, &err);
+        s = sr_image_save_threads(o.pos[1], &out, o.format.fmt, o.quality, up.nthreads, &err);
     if (s) {
         int named = !strcmp(err.subject, o.pos[0]) || !strcmp(err.subject, o.pos[1]);
         fprintf(stderr, "srgan: %s%s%s\n", named ? "" : o.pos[0], named ? "" : ": ", err.msg);

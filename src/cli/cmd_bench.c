@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,17 +99,6 @@ static int run_child(const cli_model_opts *mo, const char *in, const char *out, 
     return 0;
 }
 
-static int parse_list(const char *s, int *v, int max)
-{
-    int n = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", s);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
-        if (n == max || !cli_int(tok, 1, 1024, &v[n++]))
-            return 0;
-    return n;
-}
-
 static void rm_tree(const char *dir)
 {
     char cmd[4200];
@@ -122,64 +112,74 @@ typedef struct {
     int nimages, w, h;
 } workload;
 
+typedef struct {
+    int nimages, size[2], large[2], tile, bf16;
+    int counts[64], ncounts;
+    const char *json, *model;
+} bench_opts;
+
+static int v_size(const cli_opt *o, const char *v, void *dst)
+{
+    int *wh = dst;
+    char tail;
+    return v && sscanf(v, "%dx%d%c", &wh[0], &wh[1], &tail) == 2 && wh[0] >= o->lo &&
+           wh[1] >= o->lo && wh[0] <= o->hi && wh[1] <= o->hi;
+}
+
+static int v_list(const cli_opt *o, const char *v, void *dst)
+{
+    bench_opts *b = (bench_opts *)((char *)dst - o->off); /* the list and its length */
+    char buf[256];
+    b->ncounts = 0;
+    if (!v || strlen(v) >= sizeof buf)
+        return 0;
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
+        if (b->ncounts == 64 || !cli_int(tok, 1, 1024, &b->counts[b->ncounts++]))
+            return 0;
+    return b->ncounts > 0;
+}
+
+#define B(f) offsetof(bench_opts, f)
+static const cli_opt bench_options[] = {
+    {"--images", NULL, "N", cli_v_int, B(nimages), 1, 100000, NULL,
+     "small images in the batch (default 16)"},
+    {"--size", NULL, "WxH", v_size, B(size), 1, 8192, NULL, "their size (default 256x256)"},
+    {"--large", NULL, "WxH", v_size, B(large), 0, 16384, NULL,
+     "one large image for the tile path (default 1024x1024; 0x0 skips)"},
+    {"--model", NULL, "NAME|FILE", cli_v_str, B(model), 0, 0, NULL,
+     "model (default: the embedded x4)"},
+    {"--precision", NULL, "P", cli_v_choice, B(bf16), 0, 0, "fp32|bf16",
+     "fp32 (default) or bf16 (AVX512_BF16 CPUs)"},
+    {"--threads-list", NULL, "1,2,4", v_list, B(counts), 0, 0, NULL,
+     "thread counts (default 1, 2, 4, ... up to the cores)"},
+    {"--tile", NULL, "PX", cli_v_int, B(tile), 16, 8192, NULL, "tile size (default 256)"},
+    {"--json", NULL, "FILE", cli_v_str, B(json), 0, 0, NULL, "also write the results as JSON"},
+    {0}};
+static const cli_cmd bench_cmd = {"parallel-benchmark", "[options]",
+                                  "thread scaling of the real batch path (decode, upscale, "
+                                  "encode, write)",
+                                  NULL, bench_options, 0, 0, 0, 0};
+
 int cmd_bench(int argc, char **argv)
 {
-    int nimages = 16, w = 256, h = 256, lw = 1024, lh = 1024, tile = SR_DEFAULT_TILE;
-    int counts[64], ncounts = 0;
-    const char *json = NULL;
-    cli_model_opts mo = {.noise = -1};
+    bench_opts o = {.nimages = 16, .size = {256, 256}, .large = {1024, 1024},
+                    .tile = SR_DEFAULT_TILE};
+    int rc = cli_parse(&bench_cmd, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    int nimages = o.nimages, w = o.size[0], h = o.size[1], lw = o.large[0], lh = o.large[1];
+    int tile = o.tile, ncounts = o.ncounts, *counts = o.counts;
+    const char *json = o.json;
+    cli_model_opts mo = {.name = o.model, .noise = -1, .bf16 = o.bf16};
     int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int ok = 1;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: srgan parallel-benchmark [options]\n\n"
-                   "  --images N           small images in the batch (default 16)\n"
-                   "  --size WxH           their size (default 256x256)\n"
-                   "  --large WxH          one large image for the tile path (default 1024x1024;"
-                   " 0x0 skips)\n"
-                   "  --model NAME|FILE    model (default: the embedded x4)\n"
-                   "  --precision P        fp32 (default) or bf16 (AVX512_BF16 CPUs)\n"
-                   "  --threads-list 1,2,4 thread counts (default 1, 2, 4, ... up to the cores)\n"
-                   "  --tile PX            tile size (default 256)\n"
-                   "  --json FILE          also write the results as JSON\n");
-            return SR_EXIT_OK;
-        } else if (!strcmp(a, "--images")) {
-            ok = cli_int(v, 1, 100000, &nimages), i++;
-        } else if (!strcmp(a, "--size")) {
-            ok = v && sscanf(v, "%dx%d", &w, &h) == 2 && w > 0 && h > 0 && w <= 8192 && h <= 8192,
-            i++;
-        } else if (!strcmp(a, "--large")) {
-            ok = v && sscanf(v, "%dx%d", &lw, &lh) == 2 && lw >= 0 && lh >= 0 && lw <= 16384 &&
-                 lh <= 16384,
-            i++;
-        } else if (!strcmp(a, "--model")) {
-            ok = v != NULL, mo.name = v, i++;
-        } else if (!strcmp(a, "--precision")) {
-            ok = v && (!strcmp(v, "fp32") || !strcmp(v, "bf16")), mo.bf16 = ok && !strcmp(v, "bf16"),
-            i++;
-        } else if (!strcmp(a, "--threads-list")) {
-            ok = v && (ncounts = parse_list(v, counts, 64)) > 0, i++;
-        } else if (!strcmp(a, "--tile")) {
-            ok = cli_int(v, 16, 8192, &tile), i++;
-        } else if (!strcmp(a, "--json")) {
-            ok = v != NULL, json = v, i++;
-        } else {
-            fprintf(stderr, "srgan parallel-benchmark: unknown option '%s'\n", a);
-            return SR_EXIT_USAGE;
-        }
-        if (!ok) {
-            fprintf(stderr, "srgan parallel-benchmark: bad or missing value for %s\n", a);
-            return SR_EXIT_USAGE;
-        }
-    }
     if (!ncounts) {
         for (int t = 1; t < ncpu && ncounts < 63; t *= 2)
             counts[ncounts++] = t;
         counts[ncounts++] = ncpu;
     }
     sr_model *m;
-    int rc = cli_load_model(&mo, &m); /* validate now, before any child runs */
+    rc = cli_load_model(&mo, &m); /* validate now, before any child runs */
     if (rc)
         return rc;
     char mname[128];

@@ -3,52 +3,68 @@
 #include "cli.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int want_help(int argc, char **argv, const char *usage)
+static int bad_usage(const char *cmd, const char *what)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: %s\n", usage);
-            return 1;
-        }
-    return 0;
-}
-
-static int bad_usage(const char *cmd, const char *what, const char *usage)
-{
-    fprintf(stderr, "srgan %s: %s\nusage: %s\n", cmd, what, usage);
+    fprintf(stderr, "srgan %s: %s (see --help)\n", cmd, what);
     return SR_EXIT_USAGE;
 }
 
+/* downscale, psnr and degrade: two positional arguments and a few options */
+typedef struct {
+    const char *pos[2];
+    int npos;
+    int scale, shave;
+    const char *spec;
+    uint64_t seed;
+} pair_opts;
+
+#define Q(f) offsetof(pair_opts, f)
+static const cli_opt downscale_options[] = {
+    {"--scale", "-s", "N", cli_v_int, Q(scale), 1, 16, NULL, "the factor 1-16 (required)"},
+    {0}};
+static const cli_cmd downscale_cmd = {
+    "downscale", "IN OUT --scale N",
+    "MATLAB imresize bicubic, antialiased: the SR literature's low-resolution images", NULL,
+    downscale_options, 0, 2, Q(pos), Q(npos)};
+
+static const cli_opt psnr_options[] = {
+    {"--shave", NULL, "N", cli_v_int, Q(shave), 0, 1 << 20, NULL,
+     "border pixels left out (default 0)"},
+    {0}};
+static const cli_cmd psnr_cmd = {"psnr", "REFERENCE TEST [--shave N]",
+                                 "PSNR and SSIM on the BT.601 luma", NULL, psnr_options, 0, 2,
+                                 Q(pos), Q(npos)};
+
+static const cli_opt degrade_options[] = {
+    {"--degrade", NULL, "SPEC", cli_v_str, Q(spec), 0, 0, NULL,
+     "as srgan train's: e.g. jpeg=75, noise=2, blur=0.8, or ranges with\n"
+     "probabilities (jpeg=30-95@0.8) drawn from the seed (required)"},
+    {"--seed", NULL, "N", cli_v_u64, Q(seed), 0, 0, NULL, "the draws (default 1)"},
+    {0}};
+static const cli_cmd degrade_cmd = {
+    "degrade", "IN OUT --degrade SPEC [--seed N]",
+    "applies srgan train's --degrade to one image, as training does to each crop", NULL,
+    degrade_options, 0, 2, Q(pos), Q(npos)};
+
 int cmd_downscale(int argc, char **argv)
 {
-    static const char usage[] = "srgan downscale IN OUT --scale N   (MATLAB imresize bicubic, "
-                                "antialiased: the SR literature's low-resolution images)";
-    if (want_help(argc, argv, usage))
-        return SR_EXIT_OK;
-    const char *pos[2] = {0};
-    int np = 0, scale = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--scale") || !strcmp(argv[i], "-s")) {
-            if (!cli_int(i + 1 < argc ? argv[++i] : NULL, 1, 16, &scale))
-                return bad_usage("downscale", "--scale takes a whole number from 1 to 16", usage);
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return bad_usage("downscale", "unknown option", usage);
-        } else if (np < 2) {
-            pos[np++] = argv[i];
-        } else {
-            return bad_usage("downscale", "too many arguments", usage);
-        }
-    }
+    pair_opts o = {0};
+    int rc = cli_parse(&downscale_cmd, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    const char *const *pos = o.pos;
+    int np = o.npos, scale = o.scale;
     sr_format fmt;
     const char *dot = np == 2 ? strrchr(pos[1], '.') : NULL;
     if (np != 2 || !scale)
-        return bad_usage("downscale", "needs IN, OUT and --scale", usage);
+        return bad_usage("downscale", "needs IN, OUT and --scale");
     if (!dot || !sr_format_from_name(dot + 1, &fmt))
-        return bad_usage("downscale", "OUT needs a .png, .jpg, .bmp or .tga extension", usage);
+        return bad_usage("downscale", "OUT needs a .png, .jpg, .bmp or .tga extension");
     sr_image in = {0}, out = {0};
     sr_error err;
     sr_status s = sr_image_load(pos[0], SR_DEFAULT_MAX_PIXELS, &in, &err);
@@ -66,42 +82,23 @@ int cmd_downscale(int argc, char **argv)
 
 int cmd_degrade(int argc, char **argv)
 {
-    static const char usage[] =
-        "srgan degrade IN OUT --degrade SPEC [--seed N]   (applies srgan train's --degrade to "
-        "one image, as training does to each crop: e.g. jpeg=75, noise=2, blur=0.8, or ranges "
-        "with probabilities drawn from the seed)";
-    if (want_help(argc, argv, usage))
-        return SR_EXIT_OK;
-    const char *pos[2] = {0}, *spec = NULL;
-    int np = 0;
-    unsigned long long seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end;
-        if (!strcmp(argv[i], "--degrade") && v) {
-            spec = argv[++i];
-        } else if (!strcmp(argv[i], "--seed") && v) {
-            seed = strtoull(argv[++i], &end, 10);
-            if (!*v || *end)
-                return bad_usage("degrade", "--seed takes a whole number", usage);
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return bad_usage("degrade", "unknown option or missing value", usage);
-        } else if (np < 2) {
-            pos[np++] = argv[i];
-        } else {
-            return bad_usage("degrade", "too many arguments", usage);
-        }
-    }
+    pair_opts o = {.seed = 1};
+    int rc = cli_parse(&degrade_cmd, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    const char *const *pos = o.pos, *spec = o.spec;
+    int np = o.npos;
+    uint64_t seed = o.seed;
     sr_format fmt;
     const char *dot = np == 2 ? strrchr(pos[1], '.') : NULL;
     if (np != 2 || !spec)
-        return bad_usage("degrade", "needs IN, OUT and --degrade", usage);
+        return bad_usage("degrade", "needs IN, OUT and --degrade");
     if (!dot || !sr_format_from_name(dot + 1, &fmt))
-        return bad_usage("degrade", "OUT needs a .png, .bmp or .tga extension", usage);
+        return bad_usage("degrade", "OUT needs a .png, .bmp or .tga extension");
     sr_degradation d;
     sr_error err;
     if (sr_degradation_parse(spec, &d, &err))
-        return bad_usage("degrade", err.msg, usage);
+        return bad_usage("degrade", err.msg);
     sr_image in = {0};
     sr_status s = sr_image_load(pos[0], SR_DEFAULT_MAX_PIXELS, &in, &err);
     if (!s && in.c != 3) {
@@ -129,26 +126,14 @@ static void print_db(FILE *f, double v)
 
 int cmd_psnr(int argc, char **argv)
 {
-    static const char usage[] = "srgan psnr REFERENCE TEST [--shave N]   (PSNR and SSIM on the "
-                                "BT.601 luma, N border pixels ignored)";
-    if (want_help(argc, argv, usage))
-        return SR_EXIT_OK;
-    const char *pos[2] = {0};
-    int np = 0, shave = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--shave")) {
-            if (!cli_int(i + 1 < argc ? argv[++i] : NULL, 0, 1 << 20, &shave))
-                return bad_usage("psnr", "--shave takes a whole number", usage);
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return bad_usage("psnr", "unknown option", usage);
-        } else if (np < 2) {
-            pos[np++] = argv[i];
-        } else {
-            return bad_usage("psnr", "too many arguments", usage);
-        }
-    }
+    pair_opts o = {0};
+    int rc = cli_parse(&psnr_cmd, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    const char *const *pos = o.pos;
+    int np = o.npos, shave = o.shave;
     if (np != 2)
-        return bad_usage("psnr", "needs two images", usage);
+        return bad_usage("psnr", "needs two images");
     sr_image a = {0}, b = {0};
     sr_error err;
     sr_quality q;
@@ -220,60 +205,54 @@ static void print_table(const sr_evalset *set, const scores *sc, const scores *m
     }
 }
 
+typedef struct {
+    const char *hr, *lr, *model;
+    int scale, crops, json, threads, jpeg;
+    float denoise;
+} eval_opts;
+
+#define E(f) offsetof(eval_opts, f)
+static const cli_opt eval_options[] = {
+    {"--hr", NULL, "DIR", cli_v_str, E(hr), 0, 0, NULL, "the high-resolution images (required)"},
+    {"--lr", NULL, "DIR", cli_v_str, E(lr), 0, 0, NULL,
+     "their low-resolution versions, same relative paths (default: made\n"
+     "by imresize)"},
+    {"--crops", NULL, NULL, NULL, E(crops), 0, 0, NULL,
+     "docs/training.md's validation crops of each image instead"},
+    {"--scale", "-s", "N", cli_v_int, E(scale), 2, 16, NULL, "2-16 (required)"},
+    {"--model", "-m", "NAME|PATH.param", cli_v_str, E(model), 0, 0, NULL,
+     "the model (default: the embedded one for the scale)"},
+    {"--jpeg", NULL, "Q", cli_v_int, E(jpeg), 1, 100, NULL,
+     "save each low-resolution image as a JPEG at quality Q (libjpeg,\n"
+     "4:2:0) and read it back first; bicubic gets the same JPEG"},
+    {"--denoise", NULL, "auto|S", cli_v_denoise, E(denoise), 0, 0, NULL,
+     "JPEG artefact removal of models with a JPEG twin: auto (default)\n"
+     "from each low-resolution JPEG's own tables, or a fixed 0..1"},
+    {"--threads", "-j", "N", cli_v_int, E(threads), 1, 1024, NULL, "(default: all cores)"},
+    {"--json", NULL, NULL, NULL, E(json), 0, 0, NULL, "JSON instead of the table"},
+    {0}};
+static const cli_cmd eval_cmd = {"eval", "--hr DIR [--lr DIR | --crops] --scale N [options]",
+                                 "a model against bicubic, Y PSNR / SSIM as SR papers report it",
+                                 NULL, eval_options, 0, 0, 0, 0};
+
 int cmd_eval(int argc, char **argv)
 {
-    static const char usage[] =
-        "srgan eval --hr DIR [--lr DIR | --crops] --scale N [--model NAME|PATH.param] "
-        "[--jpeg Q] [--denoise auto|S] [--threads N] [--json]\n"
-        "  --jpeg Q          save each low-resolution image as a JPEG at quality Q (libjpeg,\n"
-        "                    4:2:0) and read it back first; bicubic gets the same JPEG\n"
-        "  --denoise auto|S  JPEG artefact removal of models with a JPEG twin: auto (default)\n"
-        "                    from each low-resolution JPEG's own tables, or a fixed 0..1";
-    if (want_help(argc, argv, usage))
-        return SR_EXIT_OK;
-    const char *hr = NULL, *lr = NULL, *model = NULL;
-    int scale = 0, crops = 0, json = 0, threads = 0, jpeg = 0;
-    float denoise = SR_DENOISE_AUTO;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--hr") && v)
-            hr = argv[++i];
-        else if (!strcmp(a, "--lr") && v)
-            lr = argv[++i];
-        else if ((!strcmp(a, "--model") || !strcmp(a, "-m")) && v)
-            model = argv[++i];
-        else if (!strcmp(a, "--scale") || !strcmp(a, "-s")) {
-            if (!cli_int(v, 2, 16, &scale))
-                return bad_usage("eval", "--scale takes a whole number from 2 to 16", usage);
-            i++;
-        } else if (!strcmp(a, "--threads") || !strcmp(a, "-j")) {
-            if (!cli_int(v, 1, 1024, &threads))
-                return bad_usage("eval", "--threads takes a whole number from 1", usage);
-            i++;
-        } else if (!strcmp(a, "--jpeg")) {
-            if (!cli_int(v, 1, 100, &jpeg))
-                return bad_usage("eval", "--jpeg takes a quality from 1 to 100", usage);
-            i++;
-        } else if (!strcmp(a, "--denoise")) {
-            if (!cli_denoise(v, &denoise))
-                return bad_usage("eval", "--denoise takes auto or a strength from 0 to 1", usage);
-            i++;
-        } else if (!strcmp(a, "--crops"))
-            crops = 1;
-        else if (!strcmp(a, "--json"))
-            json = 1;
-        else
-            return bad_usage("eval", "unknown option or missing value", usage);
-    }
+    eval_opts o = {.denoise = SR_DENOISE_AUTO};
+    int rc = cli_parse(&eval_cmd, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    const char *hr = o.hr, *lr = o.lr, *model = o.model;
+    int scale = o.scale, crops = o.crops, json = o.json, threads = o.threads, jpeg = o.jpeg;
+    float denoise = o.denoise;
     if (!hr || !scale)
-        return bad_usage("eval", "needs --hr and --scale", usage);
+        return bad_usage("eval", "needs --hr and --scale");
     if (lr && crops)
-        return bad_usage("eval", "--crops makes its own low-resolution crops: drop --lr", usage);
+        return bad_usage("eval", "--crops makes its own low-resolution crops: drop --lr");
     if (lr && jpeg)
         return bad_usage("eval", "--jpeg saves the low-resolution images it makes: drop --lr "
-                         "(JPEGs under --lr are read as they are)", usage);
+                         "(JPEGs under --lr are read as they are)");
     sr_model *m = NULL;
-    int rc = cli_load_model(&(cli_model_opts){.name = model, .scale = scale, .exact = 1, .noise = -1}, &m);
+    rc = cli_load_model(&(cli_model_opts){.name = model, .scale = scale, .exact = 1, .noise = -1}, &m);
     if (rc)
         return rc;
     if (denoise > 0 && !sr_model_has_denoise(m)) {

@@ -2,36 +2,85 @@
 #include "cli.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-    "usage: srgan train --data DIR --scale 2|3|4 --out NAME [options]\n"
-    "  --arch CxB            C channels, B body convolutions (default 48x12)\n"
-    "  --steps N             optimiser steps in all (default 10000)\n"
-    "  --batch B             crops per step (default 16)\n"
-    "  --patch PX            low-resolution crop side (default 40)\n"
-    "  --lr X                peak learning rate (default 1e-3; warm-up, cosine decay)\n"
-    "  --loss l1|charbonnier|l2   pixel loss (default l1)\n"
-    "  --sampling photo|area  pick a photo, then a crop in it (default); or crops uniform over\n"
-    "                        all pixels, which favours the biggest photos\n"
-    "  --degrade SPEC        what each low-resolution crop goes through: none (default), or\n"
-    "                        e.g. jpeg=30-95@0.8,noise=0-4@0.3,blur=0.3-1.2@0.3 (blur sigma in\n"
-    "                        pixels, noise sigma in levels, JPEG quality; @ the probability)\n"
-    "  --val DIR             photos to validate on (TRAINING.md's crops), every --val-every\n"
-    "  --val-jpeg Q          validate on those crops saved as JPEG at quality Q\n"
-    "  --val-every N         steps between validations (default 1000)\n"
-    "  --checkpoint-minutes M  time between checkpoints (default 5)\n"
-    "  --resume CKPT         continue from a checkpoint (NAME.ckpt)\n"
-    "  --init CKPT|MODEL     start from another run's weights (same CxB, any scale): its\n"
-    "                        checkpoint, its .param/.bin or an embedded model's name\n"
-    "  --seed S              initialisation and crop order (default 1)\n"
-    "  --threads N           (default: all cores)\n"
-    "Writes NAME.param + NAME.bin (ncnn; the averaged weights) and NAME.ckpt. Ctrl-C writes a\n"
-    "checkpoint and stops; --resume NAME.ckpt continues exactly where it was.\n";
+typedef struct {
+    sr_train_params p;
+    double minutes; /* between checkpoints */
+} train_opts;
+
+static int v_arch(const cli_opt *o, const char *v, void *dst)
+{
+    int *cb = dst; /* channels, then blocks */
+    char x, tail;
+    (void)o;
+    return v && sscanf(v, "%d%c%d%c", &cb[0], &x, &cb[1], &tail) == 3 && x == 'x' && cb[0] >= 1 &&
+           cb[1] >= 0;
+}
+
+static int v_degrade(const cli_opt *o, const char *v, void *dst)
+{
+    sr_error e;
+    (void)o;
+    if (v && sr_degradation_parse(v, dst, &e) == SR_OK)
+        return 1;
+    if (v)
+        fprintf(stderr, "srgan train: %s\n", e.msg);
+    return 0;
+}
+
+#define P(f) offsetof(train_opts, p.f)
+static const cli_opt train_options[] = {
+    {"--data", NULL, "DIR", cli_v_str, P(data_dir), 0, 0, NULL,
+     "training photos (searched recursively)"},
+    {"--scale", "-s", "N", cli_v_int, P(scale), 2, 4, NULL, "2, 3 or 4"},
+    {"--out", NULL, "NAME", cli_v_str, P(out), 0, 0, NULL,
+     "writes NAME.param + NAME.bin (ncnn; the averaged weights) and NAME.ckpt"},
+    {"--arch", NULL, "CxB", v_arch, P(channels), 0, 0, NULL,
+     "C channels, B body convolutions (default 48x12)"},
+    {"--steps", NULL, "N", cli_v_int, P(steps), 1, 100000000, NULL,
+     "optimiser steps in all (default 10000)"},
+    {"--batch", NULL, "B", cli_v_int, P(batch), 1, 1024, NULL, "crops per step (default 16)"},
+    {"--patch", NULL, "PX", cli_v_int, P(patch), 8, 512, NULL,
+     "low-resolution crop side (default 40)"},
+    {"--lr", NULL, "X", cli_v_double, P(lr), 0, 1, NULL,
+     "peak learning rate (default 1e-3; warm-up, cosine decay)"},
+    {"--loss", NULL, "l1|charbonnier|l2", cli_v_choice, P(loss), 0, 0, "l1|charbonnier|l2",
+     "pixel loss (default l1)"},
+    {"--sampling", NULL, "area|photo", cli_v_choice, P(sampling), 0, 0, "area|photo",
+     "photo (default): pick a photo, then a crop in it; area: crops\n"
+     "uniform over all pixels, which favours the biggest photos"},
+    {"--degrade", NULL, "SPEC", v_degrade, P(degrade), 0, 0, NULL,
+     "what each low-resolution crop goes through: none (default), or\n"
+     "e.g. jpeg=30-95@0.8,noise=0-4@0.3,blur=0.3-1.2@0.3 (blur sigma in\n"
+     "pixels, noise sigma in levels, JPEG quality; @ the probability)"},
+    {"--val", NULL, "DIR", cli_v_str, P(val_dir), 0, 0, NULL,
+     "photos to validate on (TRAINING.md's crops), every --val-every"},
+    {"--val-jpeg", NULL, "Q", cli_v_int, P(val_jpeg), 1, 100, NULL,
+     "validate on those crops saved as JPEG at quality Q"},
+    {"--val-every", NULL, "N", cli_v_int, P(val_every), 0, 100000000, NULL,
+     "steps between validations (default 1000)"},
+    {"--checkpoint-minutes", NULL, "M", cli_v_double, offsetof(train_opts, minutes), 0, 1e9, NULL,
+     "time between checkpoints (default 5)"},
+    {"--resume", NULL, "CKPT", cli_v_str, P(resume), 0, 0, NULL,
+     "continue from a checkpoint (NAME.ckpt)"},
+    {"--init", NULL, "CKPT|MODEL", cli_v_str, P(init), 0, 0, NULL,
+     "start from another run's weights (same CxB, any scale): its\n"
+     "checkpoint, its .param/.bin or an embedded model's name"},
+    {"--seed", NULL, "S", cli_v_u64, P(seed), 0, 0, NULL,
+     "initialisation and crop order (default 1)"},
+    {"--threads", "-j", "N", cli_v_int, P(threads), 1, 1024, NULL, "(default: all cores)"},
+    {0}};
+
+static const cli_cmd train_cmd = {
+    "train", "--data DIR --scale 2|3|4 --out NAME [options]", NULL,
+    "Ctrl-C writes a checkpoint and stops; --resume NAME.ckpt continues exactly where it was.\n",
+    train_options, 0, 0, 0, 0};
 
 typedef struct {
     int tty;
@@ -63,89 +112,19 @@ static void on_progress(void *ctx, const sr_train_progress *p)
     }
 }
 
-static int parse_arch(const char *s, int *c, int *b)
-{
-    char x;
-    return s && sscanf(s, "%d%c%d", c, &x, b) == 3 && x == 'x';
-}
-
 int cmd_train(int argc, char **argv)
 {
-    sr_train_params p = sr_train_default_params();
-    p.scale = 0;
-    double minutes = 5;
-    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int ok = 1;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage_text, stdout);
-            return SR_EXIT_OK;
-        } else if (!v) {
-            ok = 0;
-        } else if (!strcmp(a, "--data")) {
-            p.data_dir = v;
-        } else if (!strcmp(a, "--val")) {
-            p.val_dir = v;
-        } else if (!strcmp(a, "--out")) {
-            p.out = v;
-        } else if (!strcmp(a, "--resume")) {
-            p.resume = v;
-        } else if (!strcmp(a, "--init")) {
-            p.init = v;
-        } else if (!strcmp(a, "--scale") || !strcmp(a, "-s")) {
-            ok = cli_int(v, 2, 4, &p.scale);
-        } else if (!strcmp(a, "--arch")) {
-            ok = parse_arch(v, &p.channels, &p.blocks);
-        } else if (!strcmp(a, "--steps")) {
-            ok = cli_int(v, 1, 100000000, &p.steps);
-        } else if (!strcmp(a, "--batch")) {
-            ok = cli_int(v, 1, 1024, &p.batch);
-        } else if (!strcmp(a, "--patch")) {
-            ok = cli_int(v, 8, 512, &p.patch);
-        } else if (!strcmp(a, "--threads") || !strcmp(a, "-j")) {
-            ok = cli_int(v, 1, 1024, &p.threads);
-        } else if (!strcmp(a, "--val-jpeg")) {
-            ok = cli_int(v, 1, 100, &p.val_jpeg);
-        } else if (!strcmp(a, "--degrade")) {
-            sr_error e;
-            if (sr_degradation_parse(v, &p.degrade, &e)) {
-                fprintf(stderr, "srgan train: %s\n", e.msg);
-                return SR_EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--val-every")) {
-            ok = cli_int(v, 0, 100000000, &p.val_every);
-        } else if (!strcmp(a, "--seed")) {
-            char *end;
-            p.seed = strtoull(v, &end, 10);
-            ok = *v && !*end;
-        } else if (!strcmp(a, "--lr")) {
-            char *end;
-            p.lr = strtod(v, &end);
-            ok = *end == 0 && p.lr > 0 && p.lr < 1;
-        } else if (!strcmp(a, "--checkpoint-minutes")) {
-            char *end;
-            minutes = strtod(v, &end);
-            ok = *end == 0 && minutes > 0;
-        } else if (!strcmp(a, "--sampling")) {
-            p.sampling = !strcmp(v, "area") ? 0 : !strcmp(v, "photo") ? 1 : -1;
-            ok = p.sampling >= 0;
-        } else if (!strcmp(a, "--loss")) {
-            p.loss = !strcmp(v, "l1") ? 0 : !strcmp(v, "charbonnier") ? 1 : !strcmp(v, "l2") ? 2 : -1;
-            ok = p.loss >= 0;
-        } else {
-            fprintf(stderr, "srgan train: unknown option %s\n%s", a, usage_text);
-            return SR_EXIT_USAGE;
-        }
-        if (!ok) {
-            fprintf(stderr, "srgan train: bad or missing value for %s\n%s", a, usage_text);
-            return SR_EXIT_USAGE;
-        }
-    }
+    train_opts o = {sr_train_default_params(), 5};
+    o.p.scale = 0;
+    int rc = cli_parse(&train_cmd, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    sr_train_params p = o.p;
     if (!p.data_dir || !p.out || !p.scale) {
-        fprintf(stderr, "srgan train: --data, --scale and --out are required\n%s", usage_text);
+        fprintf(stderr, "srgan train: --data, --scale and --out are required (see --help)\n");
         return SR_EXIT_USAGE;
     }
-    p.ckpt_seconds = minutes * 60;
+    p.ckpt_seconds = o.minutes * 60;
     progress g = {isatty(STDERR_FILENO), cli_now(), 0};
     p.on_progress = on_progress;
     p.ctx = &g;
