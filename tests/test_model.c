@@ -73,7 +73,7 @@ static void test_loads_tiny_model(void **state)
         assert_int_equal(sr_model_halo(m), 2);
         assert_int_equal(sr_model_alignment(m), 1);
         assert_int_equal(m->nlayers, 7); /* the PReLU is fused into c1 */
-        assert_int_equal(m->layers[2].conv.act, SR_ACT_PRELU);
+        assert_int_equal(sr__layer_conv(&m->layers[2])->act, SR_ACT_PRELU);
         assert_true(sr_model_flops(m, 10, 10) == 2.0 * (108 + 432) * 100);
         sr_model_free(m);
         free(b.p);

@@ -190,7 +190,7 @@ static void test_export_matches_trainer(void **state)
     memcpy(sr__net_input(net), lr, 3 * p * p * sizeof(float));
     const float *theirs;
     sr__shape os;
-    const sr__slice alone = {0, 1, sr__net_own(net)};
+    const sr__pass alone = {0, 1, sr__net_own(net), SR_STATS_OWN, NULL};
     st = sr__net_forward(net, &alone, p, p, 0, 0, &theirs, &os, &err);
     if (st) print_message("%s\n", err.msg);
     assert_int_equal(st, SR_OK);

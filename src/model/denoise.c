@@ -11,13 +11,10 @@
 
 /* Word-by-word mixing is only the same as mixing the weights when every array is stored as
  * fp32 (tags and floats alike are 4-byte words; equal tags stay equal): true when the file
- * holds exactly the model's floats plus one 4-byte tag per convolution. */
+ * holds exactly the model's floats, 4 bytes each, plus its tags. */
 static int all_fp32(const sr_model *m, size_t bin_len)
 {
-    size_t tags = 0;
-    for (int i = 0; i < m->nlayers; i++)
-        tags += m->layers[i].type == SR_L_CONV || m->layers[i].type == SR_L_DECONV;
-    return bin_len == m->weight_bytes + 4 * tags;
+    return bin_len == m->weight_bytes + 4 * (size_t)m->weight_tags;
 }
 
 sr_status sr__model_attach_twin(sr_model *m, const char *param, size_t param_len, const void *bin,

@@ -21,23 +21,10 @@ static long gcd(long a, long b)
     return a;
 }
 
-static sr__ratio ratio_mul(sr__ratio a, long num, long den)
+static sr__ratio reduced(sr__ratio r)
 {
-    sr__ratio r = {a.num * num, a.den * den};
-    long g = gcd(r.num, r.den);
-    r.num /= g;
-    r.den /= g;
-    return r;
-}
-
-static void layer_free(sr__layer *l)
-{
-    free(l->data);
-    free(l->conv.slope);
-    free(l->conv.weight);
-    free(l->conv.bias);
-    free(l->conv.packed);
-    free(l->conv.packed_bf16);
+    long g = r.num ? gcd(r.num, r.den) : r.den;
+    return (sr__ratio){r.num / g, r.den / g};
 }
 
 void sr__twin_free(sr__twin *t)
@@ -53,7 +40,7 @@ void sr_model_free(sr_model *m)
     if (!m)
         return;
     for (int i = 0; i < m->nlayers; i++)
-        layer_free(&m->layers[i]);
+        sr__layer_free(&m->layers[i]);
     free(m->layers);
     free(m->blob_c);
     free(m->blob_scale);
@@ -80,8 +67,8 @@ static int keys_supported(const sr__layer_ops *ops, const sr__player *pl, int *b
 /* Loads each layer in file order; nom holds every blob's shape for a nominal 96x96 input, so
  * that layers see real shapes when loading (channels, and whether a blob is pooled to 1x1).
  * Sizes are checked properly later (check_sizes). */
-static sr_status build_each(sr_model *m, const sr__param *pp, sr__shape *nom, const uint8_t **cur,
-                            size_t *left, int *ninput, sr_error *err)
+static sr_status build_each(sr_model *m, const sr__param *pp, sr__shape *nom, sr__bin *bin,
+                            int *ninput, sr_error *err)
 {
     for (int i = 0; i < pp->nlayers; i++) {
         const sr__player *pl = &pp->layers[i];
@@ -95,20 +82,20 @@ static sr_status build_each(sr_model *m, const sr__param *pp, sr__shape *nom, co
             return sr__err(err, SR_E_UNSUPPORTED,
                            "line %d: layer %s (%s): parameter %d is not supported", pl->line,
                            pl->name, pl->type, bad);
-        l->type = (int)(ops - sr__layer_ops_of(0));
+        l->ops = ops;
         memcpy(l->name, pl->name, sizeof l->name);
         l->line = pl->line;
         l->n_in = pl->n_in;
         l->n_out = pl->n_out;
         memcpy(l->in, pl->in, sizeof l->in);
         memcpy(l->out, pl->out, sizeof l->out);
-        *ninput += l->type == SR_L_INPUT;
+        *ninput += (ops->flags & SR_LF_INPUT) != 0;
         sr__shape in[SR_MAX_IO], out[SR_MAX_IO];
         for (int k = 0; k < l->n_in; k++)
             in[k] = nom[l->in[k]];
-        if (l->type == SR_L_INPUT)
+        if (ops->flags & SR_LF_INPUT)
             in[0] = (sr__shape){3, 96, 96};
-        sr_status s = ops->load(l, pl, in, cur, left, err);
+        sr_status s = ops->load(l, pl, in, bin, err);
         if (s)
             return s;
         if (ops->shape(l, in, out))
@@ -118,11 +105,9 @@ static sr_status build_each(sr_model *m, const sr__param *pp, sr__shape *nom, co
             m->blob_c[l->out[k]] = out[k].c;
             nom[l->out[k]] = out[k];
         }
-        m->weight_bytes += l->type == SR_L_CONV || l->type == SR_L_DECONV
-                               ? ((size_t)l->conv.cout * l->conv.cin * l->conv.kh * l->conv.kw +
-                                  l->conv.cout) * sizeof(float)
-                               : (size_t)l->ndata * sizeof(float);
     }
+    m->weight_bytes = bin->floats * sizeof(float);
+    m->weight_tags = bin->tags;
     return SR_OK;
 }
 
@@ -130,47 +115,38 @@ static sr_status build_each(sr_model *m, const sr__param *pp, sr__shape *nom, co
 static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *bin, size_t bin_len,
                               sr_error *err)
 {
-    const uint8_t *cur = bin;
-    size_t left = bin_len;
+    sr__bin b = {bin, bin_len, 0, 0};
     int ninput = 0;
     sr__shape *nom = calloc((size_t)m->nblobs, sizeof *nom);
     if (!nom)
         return sr__err(err, SR_E_NOMEM, "model: out of memory");
-    sr_status s = build_each(m, pp, nom, &cur, &left, &ninput, err);
+    sr_status s = build_each(m, pp, nom, &b, &ninput, err);
     free(nom);
     if (s)
         return s;
-    if (left)
+    if (b.left)
         return sr__err(err, SR_E_FORMAT, "bin: %zu bytes left over after the last layer's weights "
-                       "(.bin does not match .param)", left);
+                       "(.bin does not match .param)", b.left);
     if (ninput != 1)
         return sr__err(err, SR_E_FORMAT, "param: %d Input layers (need exactly 1)", ninput);
     return SR_OK;
 }
 
-/* Folds a PReLU/ReLU that is the only consumer of a convolution's output into its store. */
-static sr_status fuse_activations(sr_model *m, int *consumers, sr_error *err)
+/* Folds an activation that is the only consumer of a layer's output into that layer's store
+ * (the activation's fuse: a PReLU or ReLU after a convolution), then prepares every layer's
+ * weights for the kernels at the load's precision. */
+static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precision precision,
+                                  sr_error *err)
 {
     int n = 0;
     for (int i = 0; i < m->nlayers; i++) {
         sr__layer *l = &m->layers[i];
         sr__layer *prev = n ? &m->layers[n - 1] : NULL;
-        int fusable = prev && prev->type == SR_L_CONV && prev->conv.act == SR_ACT_NONE &&
-                      (l->type == SR_L_PRELU || l->type == SR_L_RELU) &&
-                      l->in[0] == prev->out[0] && consumers[prev->out[0]] == 1 &&
-                      prev->out[0] != m->output_blob;
-        if (fusable) {
-            sr__conv *c = &prev->conv;
-            if (l->type == SR_L_PRELU) {
-                c->act = SR_ACT_PRELU;
-                c->slope = l->data;
-                l->data = NULL;
-            } else {
-                c->act = l->fparam[0] == 0.f ? SR_ACT_RELU : SR_ACT_LEAKY;
-                c->act_a = l->fparam[0];
-            }
+        int fusable = prev && l->ops->fuse && l->n_in == 1 && l->in[0] == prev->out[0] &&
+                      consumers[prev->out[0]] == 1 && prev->out[0] != m->output_blob;
+        if (fusable && l->ops->fuse(l, prev)) {
             prev->out[0] = l->out[0];
-            layer_free(l);
+            sr__layer_free(l);
             continue;
         }
         if (n != i)
@@ -180,12 +156,11 @@ static sr_status fuse_activations(sr_model *m, int *consumers, sr_error *err)
     m->nlayers = n;
     for (int i = 0; i < n; i++) {
         sr__layer *l = &m->layers[i];
-        sr_status s = l->type == SR_L_CONV     ? sr__conv_pack(&l->conv, err)
-                      : l->type == SR_L_DECONV ? sr__deconv_pack(&l->conv, err)
-                                               : SR_OK;
+        sr_status s = l->ops->prepare ? l->ops->prepare(l, precision, err) : SR_OK;
         if (s)
             return s;
     }
+    m->precision = precision;
     return SR_OK;
 }
 
@@ -213,36 +188,11 @@ static sr_status derive_geometry(sr_model *m, sr_error *err)
             sc = in;
             r = fmax(r, radius[l->in[k]]);
         }
-        if (l->type == SR_L_POOLING || l->type == SR_L_CROP)
+        if (l->ops->flags & SR_LF_INEXACT)
             m->exact_tiles = 0; /* whole-tile statistics; U-Net crops: tile as the references */
-        if (l->type == SR_L_POOLING)
-            sc = (sr__ratio){0, 1};
-        double px = sc.num ? (double)sc.den / sc.num : 0; /* an input pixel, in net-input px */
-        if (l->type == SR_L_CONV) {
-            const sr__conv *c = &l->conv;
-            int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
-            int reach = c->pl;
-            int cand[] = {c->pr, c->pt, c->pb, ew - 1 - c->pl, eh - 1 - c->pt};
-            for (int k = 0; k < 5; k++)
-                reach = cand[k] > reach ? cand[k] : reach;
-            r += (reach + c->sw - 1) * px;
-            sc = ratio_mul(sc, 1, c->sw);
-            if (c->sw != c->sh)
-                s = sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: unequal strides", l->line,
-                            l->name);
-        } else if (l->type == SR_L_DECONV) {
-            /* An output pixel gathers input pixels up to (extent + padding) / stride away. */
-            const sr__conv *c = &l->conv;
-            int ew = c->dw * (c->kw - 1) + 1, eh = c->dh * (c->kh - 1) + 1;
-            int reach = (ew > eh ? ew : eh) + c->pl + c->pr + c->pt + c->pb;
-            r += ((reach + c->sw - 1) / c->sw + 1) * px;
-            sc = ratio_mul(sc, c->sw, 1);
-        } else if (l->type == SR_L_PIXELSHUFFLE) {
-            sc = ratio_mul(sc, l->iparam[0], 1);
-        } else if (l->type == SR_L_INTERP) {
-            sr__ratio out = ratio_mul(sc, l->ratio.num, l->ratio.den);
-            r += (l->iparam[0] == 3 ? 2 : 1) * px + (double)out.den / out.num;
-            sc = out;
+        if (l->ops->geometry) {
+            l->ops->geometry(l, &sc, &r);
+            sc = reduced(sc);
         }
         if (sc.num > 64 * sc.den || sc.den > 64)
             s = sr__err(err, SR_E_UNSUPPORTED, "line %d: layer %s: resolution out of range",
@@ -278,9 +228,9 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes)
         sr__shape in[SR_MAX_IO], out[SR_MAX_IO];
         for (int k = 0; k < l->n_in; k++)
             in[k] = shapes[l->in[k]];
-        if (l->type == SR_L_INPUT)
+        if (l->ops->flags & SR_LF_INPUT)
             in[0] = (sr__shape){3, h, w};
-        if (sr__layer_ops_of(l->type)->shape(l, in, out))
+        if (l->ops->shape(l, in, out))
             return i + 1;
         for (int k = 0; k < l->n_out; k++)
             shapes[l->out[k]] = out[k];
@@ -378,7 +328,7 @@ static sr_status find_endpoints(sr_model *m, const sr__param *pp, int *consumers
     return SR_OK;
 }
 
-static sr_status apply_params(sr_model *m, const sr_model_params *p, sr_error *err);
+static sr_status apply_family(sr_model *m, const sr_model_params *p, sr_error *err);
 
 sr_model_params sr_model_default_params(void)
 {
@@ -415,15 +365,20 @@ sr_status sr_model_load_memory(const char *param, size_t param_len, const void *
     if (s)
         goto done;
     m->nlayers = pp.nlayers;
-    s = build_layers(m, &pp, bin, bin_len, err);
+    sr_precision prec = params ? params->precision : SR_PRECISION_FP32;
+    if (prec != SR_PRECISION_FP32 && !sr_precision_available(prec))
+        s = sr__err(err, SR_E_UNSUPPORTED, "bf16 needs a CPU with AVX512_BF16 and the AVX-512 "
+                    "kernel");
     if (!s)
-        s = fuse_activations(m, consumers, err);
+        s = build_layers(m, &pp, bin, bin_len, err);
+    if (!s)
+        s = fuse_and_prepare(m, consumers, prec, err);
     if (!s)
         s = derive_geometry(m, err);
     if (!s)
         s = check_sizes(m, err);
     if (!s && params)
-        s = apply_params(m, params, err);
+        s = apply_family(m, params, err);
 done:
     free(consumers);
     sr__param_free(&pp);
@@ -469,30 +424,11 @@ int sr_precision_available(sr_precision p)
 #endif
 }
 
-static sr_status set_precision(sr_model *m, sr_precision p, sr_error *err)
+/* The family, applied before the model is returned (precision was, at packing): nothing
+ * changes the model afterwards. */
+static sr_status apply_family(sr_model *m, const sr_model_params *p, sr_error *err)
 {
-    if (p != SR_PRECISION_FP32 && !sr_precision_available(p))
-        return sr__err(err, SR_E_UNSUPPORTED, "bf16 needs a CPU with AVX512_BF16 and the AVX-512 "
-                       "kernel");
-    for (int i = 0; i < m->nlayers; i++) {
-        sr__conv *c = &m->layers[i].conv;
-        if (m->layers[i].type != SR_L_CONV || !c->wino)
-            continue;
-        sr_status s = sr__wino_set_bf16(c, p == SR_PRECISION_BF16, err);
-        if (s)
-            return s;
-    }
-    m->precision = p;
-    return SR_OK;
-}
-
-/* The load-time choices, applied before the model is returned: nothing changes it afterwards. */
-static sr_status apply_params(sr_model *m, const sr_model_params *p, sr_error *err)
-{
-    sr_status s = p->family ? set_family_named(m, p->family, err) : SR_OK;
-    if (!s && p->precision != SR_PRECISION_FP32)
-        s = set_precision(m, p->precision, err);
-    return s;
+    return p->family ? set_family_named(m, p->family, err) : SR_OK;
 }
 
 sr_precision sr_model_precision(const sr_model *m) { return m->precision; }
@@ -512,13 +448,12 @@ double sr_model_flops(const sr_model *m, int w, int h)
     if (sh && sr__model_shapes(m, w, h, sh) == 0)
         for (int i = 0; i < m->nlayers; i++) {
             const sr__layer *l = &m->layers[i];
-            if (l->type == SR_L_CONV) {
-                const sr__shape *o = &sh[l->out[0]];
-                f += 2.0 * l->conv.cin * l->conv.kh * l->conv.kw * o->c * o->h * o->w;
-            } else if (l->type == SR_L_DECONV) { /* every input pixel meets every tap */
-                const sr__shape *i = &sh[l->in[0]];
-                f += 2.0 * l->conv.cout * l->conv.kh * l->conv.kw * i->c * i->h * i->w;
-            }
+            sr__shape in[SR_MAX_IO], out[SR_MAX_IO];
+            for (int k = 0; k < l->n_in; k++)
+                in[k] = sh[l->in[k]];
+            for (int k = 0; k < l->n_out; k++)
+                out[k] = sh[l->out[k]];
+            f += l->ops->flops ? l->ops->flops(l, in, out) : 0;
         }
     free(sh);
     return f;

@@ -42,94 +42,102 @@ void sr__param_free(sr__param *p);
 int sr__pget_int(const sr__player *l, int key, int def);
 float sr__pget_float(const sr__player *l, int key, float def);
 
-/* ---- layers (layers.c, layers_unet.c) ---- */
+/* ---- weights (weights.c) ---- */
 
-enum {
-    SR_L_INPUT,
-    SR_L_SPLIT,
-    SR_L_CONV,
-    SR_L_PRELU,
-    SR_L_RELU,
-    SR_L_PIXELSHUFFLE,
-    SR_L_INTERP,
-    SR_L_BINARYOP,
-    SR_L_ELTWISE,
-    SR_L_CONCAT,
-    SR_L_DECONV,
-    SR_L_POOLING,
-    SR_L_INNERPRODUCT,
-    SR_L_SCALE,
-    SR_L_CROP,
-    SR_L_COUNT
-};
+/* A .bin being read, layer by layer, and what has been read from it. */
+typedef struct {
+    const uint8_t *p;
+    size_t left;   /* bytes */
+    size_t floats; /* floats read so far */
+    int tags;      /* tagged arrays read so far (each has a 4-byte fp16/fp32 tag) */
+} sr__bin;
+
+/* Reads n floats; tagged = 1 for ncnn's "type 0" arrays (4-byte fp16/fp32 tag first). */
+sr_status sr__read_floats(sr__bin *bin, size_t n, int tagged, float *dst, const char *what,
+                          sr_error *err);
+float sr__half_to_float(uint16_t h);
+
+/* ---- layers (layers.c: the table; layer_*.c: the types) ---- */
 
 typedef struct {
     int c, h, w;
 } sr__shape;
+
+static inline size_t sr__plane(const sr__shape *s) { return (size_t)s->h * s->w; }
+static inline size_t sr__numel(const sr__shape *s) { return (size_t)s->c * s->h * s->w; }
 
 /* Exact rational number, for blob scales relative to the network input. */
 typedef struct {
     long num, den;
 } sr__ratio;
 
+typedef struct sr__layer_ops sr__layer_ops;
+
 typedef struct sr__layer {
-    int type;
+    const sr__layer_ops *ops; /* its type */
     char name[SR_NAME_LEN];
     int line;
     int n_in, n_out;
     int in[SR_MAX_IO], out[SR_MAX_IO];
-    int iparam[8];     /* type-specific integer parameters, see layers.c */
-    float fparam[4];   /* type-specific float parameters */
-    float *data;       /* type-specific weights (PReLU slopes, ...), owned */
-    int ndata;
-    sr__ratio ratio;   /* Interp: exact output/input scale */
-    sr__conv conv;     /* SR_L_CONV and SR_L_DECONV */
+    void *p; /* the type's own parameters and weights (defined in its file); owned */
 } sr__layer;
 
-/* Per-type behaviour: the table that adding a layer type extends. */
-typedef struct {
-    const char *name;
-    /* Parses and checks parameters, reads weights from *bin; channels of inputs known. */
-    sr_status (*load)(sr__layer *l, const sr__player *pl, const sr__shape *in, const uint8_t **bin,
-                      size_t *bin_left, sr_error *err);
+enum {
+    SR_LF_INPUT = 1,   /* the network's input: its shape is the tile's, the runner fills it */
+    SR_LF_ALIAS = 2,   /* its outputs are its input (Split): no buffer, no work */
+    SR_LF_SLICED = 4,  /* forward computes its slice (rc->ith of rc->nth) and every thread of a
+                        * shared tile calls it; otherwise thread 0 runs it alone */
+    SR_LF_INEXACT = 8, /* its output depends on the whole tile (global statistics, U-Net crops):
+                        * tiles cannot equal the whole image (sr_model_exact_tiles) */
+};
+
+/* Everything srgan knows about one ncnn layer type, in one place: adding a type is a file that
+ * defines one of these (and its parameter struct) plus its line in layers.c's table. */
+struct sr__layer_ops {
+    const char *name; /* the ncnn type */
+    const int *keys;  /* the parameter ids it understands, -1 terminated */
+    int flags;        /* SR_LF_* */
+    /* Parses and checks parameters into l->p and reads its weights; input shapes known (for a
+     * nominal 96x96 network input). */
+    sr_status (*load)(sr__layer *l, const sr__player *pl, const sr__shape *in, sr__bin *bin,
+                      sr_error *err);
+    void (*free)(void *p); /* l->p; NULL: free() */
     /* Output shapes from input shapes; -1 on an impossible shape. */
     int (*shape)(const sr__layer *l, const sr__shape *in, sr__shape *out);
-    /* Workspace floats needed for these input shapes. */
-    /* Scratch floats needed for these input shapes: shared by a call's threads, and each one's. */
-    sr__ws_need (*workspace)(const sr__layer *l, const sr__shape *in, const sr__shape *out);
     void (*forward)(const sr__layer *l, const float *const *in, const sr__shape *ins,
                     float *const *out, const sr__shape *outs, const sr__run *rc);
-    const int *keys; /* the parameter ids this implementation understands, -1 terminated */
-    /* 1: forward computes its slice of the work (rc->ith of rc->nth) and every thread of a shared
-     * tile calls it; 0: only thread 0 calls it, the others wait at the barrier after the layer. */
-    int sliced;
-} sr__layer_ops;
+    /* The rest may be NULL. Scratch floats for these shapes (shared by a call's threads, and
+     * each one's own); none if NULL. */
+    sr__ws_need (*workspace)(const sr__layer *l, const sr__shape *in, const sr__shape *out);
+    /* Geometry: the output's resolution relative to the network input (*scale, from the
+     * input's; num 0: no spatial extent) and its receptive-field radius in network-input pixels
+     * (*radius, from the input's). NULL: both unchanged. */
+    void (*geometry)(const sr__layer *l, sr__ratio *scale, double *radius);
+    /* Where the output's pixel (0, 0) lies in the whole image, from where the first input's
+     * does (o: x then y, in each blob's own pixels; updated). NULL: the same place. */
+    void (*origin)(const sr__layer *l, const sr__shape *in, long *o);
+    double (*flops)(const sr__layer *l, const sr__shape *in, const sr__shape *out); /* NULL: 0 */
+    /* After loading and fusing: weights packed for the kernels, at the load's precision. */
+    sr_status (*prepare)(sr__layer *l, sr_precision precision, sr_error *err);
+    /* Folds l, an activation that is the only consumer of prev's output, into prev's store;
+     * 1 if done (l->p may have been moved). NULL: never. */
+    int (*fuse)(sr__layer *l, sr__layer *prev);
+    /* Channels of whole-image statistics its output holds (a global average pool: Real-CUGAN's
+     * squeeze-and-excitation, which a pass may save or replace); NULL or 0: none. */
+    int (*stats)(const sr__layer *l, const sr__shape *in);
+};
 
-const sr__layer_ops *sr__layer_find(const char *type);
+#define SR__KEYS(...) ((const int[]){__VA_ARGS__, -1})
 
-/* The U-Net models' layers (layers_unet.c), listed in layers.c's table. */
-#define SR__LAYER_FNS(name)                                                                        \
-    sr_status sr__##name##_load(sr__layer *l, const sr__player *pl, const sr__shape *in,          \
-                                const uint8_t **bin, size_t *left, sr_error *err);                \
-    void sr__##name##_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,   \
-                              float *const *out, const sr__shape *outs, const sr__run *rc)
-SR__LAYER_FNS(pooling);
-SR__LAYER_FNS(innerproduct);
-SR__LAYER_FNS(scale);
-SR__LAYER_FNS(crop);
-int sr__pooling_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
-int sr__innerproduct_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
-int sr__crop_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
-int sr__scale_shape(const sr__layer *l, const sr__shape *in, sr__shape *out);
-void sr__crop_start(const sr__layer *l, const sr__shape *in, int *x0, int *y0);
-const sr__layer_ops *sr__layer_ops_of(int type);
+const sr__layer_ops *sr__layer_find(const char *type); /* by ncnn type name; NULL: unknown */
+void sr__layer_free(sr__layer *l);
+/* The convolution of a Convolution or Deconvolution layer, else NULL. */
+sr__conv *sr__layer_conv(const sr__layer *l);
 
-/* ---- weights (weights.c) ---- */
-
-/* Reads n floats; tagged = 1 for ncnn's "type 0" arrays (4-byte fp16/fp32 tag first). */
-sr_status sr__read_floats(const uint8_t **bin, size_t *left, size_t n, int tagged, float *dst,
-                          const char *what, sr_error *err);
-float sr__half_to_float(uint16_t h);
+extern const sr__layer_ops sr__layer_input, sr__layer_split, sr__layer_convolution,
+    sr__layer_deconvolution, sr__layer_prelu, sr__layer_relu, sr__layer_pixelshuffle,
+    sr__layer_interp, sr__layer_binaryop, sr__layer_eltwise, sr__layer_concat, sr__layer_pooling,
+    sr__layer_innerproduct, sr__layer_scale, sr__layer_crop;
 
 /* ---- models (model.c) ---- */
 
@@ -169,7 +177,8 @@ struct sr_model {
     sr_precision precision; /* of the Winograd layers (load parameter) */
     int exact_tiles; /* tiled output equals whole-image output (the halo covers the receptive
                       * field); 0 for deep nets whose tiles only overlap by the prepadding */
-    size_t weight_bytes;
+    size_t weight_bytes; /* of the floats read from the .bin (fp16 ones counted as fp32) */
+    int weight_tags;     /* tagged arrays in the .bin (4 bytes each) */
     sr__twin *twin; /* JPEG-trained twin for sr_model_denoise, or NULL; owned */
 };
 

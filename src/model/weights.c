@@ -29,45 +29,48 @@ float sr__half_to_float(uint16_t h)
     return f;
 }
 
-sr_status sr__read_floats(const uint8_t **bin, size_t *left, size_t n, int tagged, float *dst,
-                          const char *what, sr_error *err)
+sr_status sr__read_floats(sr__bin *b, size_t n, int tagged, float *dst, const char *what,
+                          sr_error *err)
 {
     uint32_t tag = 0;
     if (tagged) {
-        if (*left < 4)
+        if (b->left < 4)
             return sr__err(err, SR_E_FORMAT, "bin: truncated at the weights of layer %s", what);
-        memcpy(&tag, *bin, 4);
-        *bin += 4;
-        *left -= 4;
+        memcpy(&tag, b->p, 4);
+        b->p += 4;
+        b->left -= 4;
+        b->tags++;
     }
     if (tag == 0x01306B47u) { /* fp16, padded to 4 bytes */
         size_t bytes = (n * 2 + 3) / 4 * 4;
-        if (*left < bytes)
+        if (b->left < bytes)
             return sr__err(err, SR_E_FORMAT, "bin: truncated in the fp16 weights of layer %s "
-                           "(%zu bytes needed, %zu left)", what, bytes, *left);
+                           "(%zu bytes needed, %zu left)", what, bytes, b->left);
         for (size_t i = 0; i < n; i++) {
             uint16_t h;
-            memcpy(&h, *bin + 2 * i, 2);
+            memcpy(&h, b->p + 2 * i, 2);
             if ((h & 0x7C00) == 0x7C00)
                 return sr__err(err, SR_E_FORMAT, "bin: layer %s: non-finite weight", what);
             dst[i] = sr__half_to_float(h);
         }
-        *bin += bytes;
-        *left -= bytes;
+        b->p += bytes;
+        b->left -= bytes;
+        b->floats += n;
         return SR_OK;
     }
     if (tag != 0)
         return sr__err(err, SR_E_UNSUPPORTED,
                        "bin: layer %s: weight storage tag 0x%08x (only fp32 and fp16 are supported)",
                        what, tag);
-    if (n > *left / 4)
+    if (n > b->left / 4)
         return sr__err(err, SR_E_FORMAT, "bin: truncated in the weights of layer %s "
-                       "(%zu bytes needed, %zu left)", what, n * 4, *left);
-    memcpy(dst, *bin, n * 4);
+                       "(%zu bytes needed, %zu left)", what, n * 4, b->left);
+    memcpy(dst, b->p, n * 4);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(dst[i]))
             return sr__err(err, SR_E_FORMAT, "bin: layer %s: non-finite weight", what);
-    *bin += n * 4;
-    *left -= n * 4;
+    b->p += n * 4;
+    b->left -= n * 4;
+    b->floats += n;
     return SR_OK;
 }

@@ -24,29 +24,21 @@ struct sr_net {
     sr_status shape_status; /* of the tile being run, for every thread (sr__net_forward) */
     float *acc;     /* test-time augmentation's sum of outputs; made on first use */
     size_t acc_cap; /* floats */
-    int pool_mode;  /* SR_POOL_*: what global average pools do (sr__net_pool_mode) */
-    float *pool_buf;
 };
 
-/* A global average Pooling layer: its outputs are the statistics sr__net_pool_mode moves. */
-static int is_avg_pool(const sr__layer *l)
+/* Channels of whole-image statistics layer l outputs (ops->stats), 0 for most layers. */
+static size_t stats_of(const sr_model *m, const sr__layer *l)
 {
-    return l->type == SR_L_POOLING && l->iparam[0] == 1;
+    sr__shape in = {m->blob_c[l->in[0]], 1, 1};
+    return l->ops->stats ? (size_t)l->ops->stats(l, &in) : 0;
 }
 
-size_t sr__net_pool_len(const sr_net *n)
+size_t sr__net_stats_len(const sr_net *n)
 {
     size_t len = 0;
     for (int i = 0; i < n->m->nlayers; i++)
-        if (is_avg_pool(&n->m->layers[i]))
-            len += (size_t)n->m->blob_c[n->m->layers[i].in[0]];
+        len += stats_of(n->m, &n->m->layers[i]);
     return len;
-}
-
-void sr__net_pool_mode(sr_net *n, int mode, float *buf)
-{
-    n->pool_mode = mode;
-    n->pool_buf = buf;
 }
 
 static int root_of(const int *alias, int b)
@@ -73,7 +65,7 @@ static sr_status plan_slots(sr_net *n, sr_error *err)
         alias[b] = -1, last[b] = -1, n->blob_slot[b] = -1;
     for (int i = 0; i < m->nlayers; i++) {
         const sr__layer *l = &m->layers[i];
-        if (l->type == SR_L_SPLIT)
+        if (l->ops->flags & SR_LF_ALIAS)
             for (int k = 0; k < l->n_out; k++)
                 alias[l->out[k]] = l->in[0];
         for (int k = 0; k < l->n_in; k++)
@@ -161,7 +153,7 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
             in[k] = n->shapes[l->in[k]];
         for (int k = 0; k < l->n_out; k++)
             o[k] = n->shapes[l->out[k]];
-        sr__ws_need w = sr__layer_ops_of(l->type)->workspace(l, in, o);
+        sr__ws_need w = l->ops->workspace ? l->ops->workspace(l, in, o) : (sr__ws_need){0, 0};
         n->ws_cap = w.shared > n->ws_cap ? w.shared : n->ws_cap;
         n->own_cap = w.own > n->own_cap ? w.own : n->own_cap;
     }
@@ -231,7 +223,7 @@ sr_status sr__net_bind(sr_net *n, const sr_model *m, sr_error *err)
                m->input_blob == o->input_blob && m->output_blob == o->output_blob &&
                !memcmp(m->blob_c, o->blob_c, (size_t)m->nblobs * sizeof *m->blob_c);
     for (int i = 0; same && i < m->nlayers; i++)
-        same = m->layers[i].type == o->layers[i].type &&
+        same = m->layers[i].ops == o->layers[i].ops &&
                !memcmp(m->layers[i].in, o->layers[i].in, sizeof m->layers[i].in) &&
                !memcmp(m->layers[i].out, o->layers[i].out, sizeof m->layers[i].out);
     if (!same)
@@ -254,38 +246,6 @@ float *sr__net_input(sr_net *n)
     return n->slot[n->blob_slot[n->m->input_blob]];
 }
 
-static long floor_div(long a, long b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
-
-/* Where a layer's outputs start in the whole image, given where its first input does (o, x
- * then y, updated in place). */
-static void layer_origin(const sr__layer *l, const sr__shape *ins, long *o)
-{
-    const sr__conv *c = &l->conv;
-    int x0, y0;
-    switch (l->type) {
-    case SR_L_CONV:
-        o[0] = floor_div(o[0] - c->pl, c->sw), o[1] = floor_div(o[1] - c->pt, c->sh);
-        break;
-    case SR_L_DECONV:
-        o[0] = o[0] * c->sw - c->pl, o[1] = o[1] * c->sh - c->pt;
-        break;
-    case SR_L_PIXELSHUFFLE:
-        o[0] *= l->iparam[0], o[1] *= l->iparam[0];
-        break;
-    case SR_L_INTERP:
-        o[0] = floor_div(o[0] * l->ratio.num, l->ratio.den);
-        o[1] = floor_div(o[1] * l->ratio.num, l->ratio.den);
-        break;
-    case SR_L_CROP:
-        sr__crop_start(l, ins, &x0, &y0);
-        o[0] += x0, o[1] += y0;
-        break;
-    case SR_L_POOLING: case SR_L_INNERPRODUCT: /* no extent left */
-        o[0] = o[1] = 0;
-        break;
-    }
-}
-
 /* Thread 0 works out every blob's shape and origin; the others read them after the barrier. */
 static void plan_tile(sr_net *n, int w, int h, long ox, long oy)
 {
@@ -298,22 +258,22 @@ static void plan_tile(sr_net *n, int w, int h, long ox, long oy)
         if (l->n_in == 0)
             continue;
         long at[2] = {n->origin[2 * l->in[0]], n->origin[2 * l->in[0] + 1]};
-        layer_origin(l, &n->shapes[l->in[0]], at);
+        if (l->ops->origin)
+            l->ops->origin(l, &n->shapes[l->in[0]], at);
         for (int k = 0; k < l->n_out; k++)
             n->origin[2 * l->out[k]] = at[0], n->origin[2 * l->out[k] + 1] = at[1];
     }
 }
 
-/* Layer i on this thread's slice; pool_at: where its statistics go in pool_buf if it is a global
- * average pool. */
-static void run_layer(sr_net *n, int i, const sr__slice *sl, size_t pool_at)
+/* Layer i on this thread's share; stats_at: where its statistics go in the pass's stats, if it
+ * makes any (ops->stats). */
+static void run_layer(sr_net *n, int i, const sr__pass *ps, size_t stats_at)
 {
     const sr__layer *l = &n->m->layers[i];
-    const sr__layer_ops *ops = sr__layer_ops_of(l->type);
     long at[2] = {0, 0}; /* the Input layer has no inputs */
     if (l->n_in > 0)
         at[0] = n->origin[2 * l->in[0]], at[1] = n->origin[2 * l->in[0] + 1];
-    const sr__run rc = {n->ws, sl->own, sl->ith, sl->nth, at[0], at[1]};
+    const sr__run rc = {n->ws, ps->own, ps->ith, ps->nth, at[0], at[1]};
     const float *in[SR_MAX_IO];
     float *o[SR_MAX_IO];
     sr__shape ins[SR_MAX_IO], os[SR_MAX_IO];
@@ -325,37 +285,32 @@ static void run_layer(sr_net *n, int i, const sr__slice *sl, size_t pool_at)
         o[k] = n->slot[n->blob_slot[l->out[k]]];
         os[k] = n->shapes[l->out[k]];
     }
-    if (!is_avg_pool(l) || n->pool_mode == SR_POOL_OWN) {
-        ops->forward(l, in, ins, o, os, &rc);
-        return;
-    }
-    size_t c = (size_t)os[0].c;
-    if (n->pool_mode == SR_POOL_USE)
-        memcpy(o[0], n->pool_buf + pool_at, c * sizeof(float));
+    size_t c = ps->stats_mode == SR_STATS_OWN ? 0 : stats_of(n->m, l);
+    if (c && ps->stats_mode == SR_STATS_USE)
+        memcpy(o[0], ps->stats + stats_at, c * sizeof(float));
     else
-        ops->forward(l, in, ins, o, os, &rc);
-    if (n->pool_mode == SR_POOL_SAVE)
-        memcpy(n->pool_buf + pool_at, o[0], c * sizeof(float));
+        l->ops->forward(l, in, ins, o, os, &rc);
+    if (c && ps->stats_mode == SR_STATS_SAVE)
+        memcpy(ps->stats + stats_at, o[0], c * sizeof(float));
 }
 
-sr_status sr__net_forward(sr_net *n, const sr__slice *sl, int w, int h, long ox, long oy,
+sr_status sr__net_forward(sr_net *n, const sr__pass *ps, int w, int h, long ox, long oy,
                           const float **out, sr__shape *oshape, sr_error *err)
 {
     const sr_model *m = n->m;
-    if (sl->ith == 0)
+    if (ps->ith == 0)
         plan_tile(n, w, h, ox, oy);
-    sr__sync(sl->nth);
+    sr__sync(ps->nth);
     if (n->shape_status)
         return sr__err(err, SR_E_INVALID, "runner: a %dx%d tile does not fit (max %dx%d)", w, h,
                        n->max_w, n->max_h);
-    size_t pool_at = 0; /* where the next global average pool's statistics go in pool_buf */
+    size_t stats_at = 0; /* where the next layer's statistics go in ps->stats */
     for (int i = 0; i < m->nlayers; i++) {
         const sr__layer *l = &m->layers[i];
-        if (sr__layer_ops_of(l->type)->sliced || sl->ith == 0) /* else thread 0 runs it alone */
-            run_layer(n, i, sl, pool_at);
-        if (is_avg_pool(l))
-            pool_at += (size_t)m->blob_c[l->in[0]];
-        sr__sync(sl->nth); /* the layer's outputs are whole before the next layer reads them */
+        if ((l->ops->flags & SR_LF_SLICED) || ps->ith == 0) /* else thread 0 runs it alone */
+            run_layer(n, i, ps, stats_at);
+        stats_at += stats_of(m, l);
+        sr__sync(ps->nth); /* the layer's outputs are whole before the next layer reads them */
     }
     *out = n->slot[n->blob_slot[m->output_blob]];
     *oshape = n->shapes[m->output_blob];

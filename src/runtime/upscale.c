@@ -77,10 +77,10 @@ static void untransform(int t, int u, int v, int w, int h, int *x, int *y)
 }
 
 /* The network on the tile region [rx0,rx1) x [ry0,ry1) (padded coordinates), seen through
- * transform t, by the threads of sl, each filling and reading its rows. Without acc, *res points
+ * transform t, by the threads of the pass sl, each filling and reading its rows. Without acc, *res points
  * at the net's own output; with it, the output is added untransformed into acc (3 x oh x ow;
  * written, not added, for t = 0). */
-static sr_status run_region(sr_net *net, const sr__slice *sl, const sr_model *m,
+static sr_status run_region(sr_net *net, const sr__pass *sl, const sr_model *m,
                             const sr_image *in, int rx0, int rx1, int ry0, int ry1, int t,
                             float *acc, const float **res, sr_error *err)
 {
@@ -142,7 +142,7 @@ static void tile_region(const sr_model *m, const sr_image *in, const int *c, int
 /* Runs one tile, core c[4] as tile_region's, by the threads of sl; with tta, the average of the
  * network over the 8 flips and transposes of the tile (summed in a fixed order) in acc, which
  * holds 3 x the tile's output. */
-static sr_status run_tile(sr_net *net, const sr__slice *sl, const sr_model *m, const sr_image *in,
+static sr_status run_tile(sr_net *net, const sr__pass *sl, const sr_model *m, const sr_image *in,
                           sr_image *out, const int *c, float *acc, sr_error *err)
 {
     int P = m->prepad, S = m->scale, rg[4], osw, osh;
@@ -194,7 +194,7 @@ static sr_status se_statistics(const sr_model *m, sr_net *const *nets, int nnets
     int P = m->prepad, T = tta ? 8 : 1;
     int xt = (in->w + SE_GRID - 1) / SE_GRID, yt = (in->h + SE_GRID - 1) / SE_GRID;
     int nx = xt >= 3 ? xt / 3 : 0, ny = yt >= 3 ? yt / 3 : 0, n = nx * ny * T;
-    size_t len = sr__net_pool_len(nets[0]);
+    size_t len = sr__net_stats_len(nets[0]);
     *nsamples = n;
     if (!n)
         return SR_OK;
@@ -209,12 +209,10 @@ static sr_status se_statistics(const sr_model *m, sr_net *const *nets, int nnets
         int cell = k / T, x0 = cell % nx * 3 * SE_GRID, y0 = cell / nx * 3 * SE_GRID;
         const float *res;
         sr_error e;
-        sr__net_pool_mode(net, SR_POOL_SAVE, all + (size_t)k * len);
         /* padded coordinates: the sample's pixels x0 .. x0 + 31 plus P each side */
-        const sr__slice alone = {0, 1, sr__net_own(net)};
+        const sr__pass alone = {0, 1, sr__net_own(net), SR_STATS_SAVE, all + (size_t)k * len};
         sr_status ks = run_region(net, &alone, m, in, x0, x0 + SE_GRID + 2 * P, y0,
                                   y0 + SE_GRID + 2 * P, k % T, NULL, &res, &e);
-        sr__net_pool_mode(net, SR_POOL_OWN, NULL);
         if (ks) {
 #pragma omp critical(sr_se_error)
             if (!failed++) {
@@ -272,7 +270,8 @@ typedef struct {
     const sr_image *in;
     sr_image *out;
     const axis_plan *ax, *ay;
-    float *acc; /* --tta's sum, in nets[0], big enough for every tile */
+    float *acc;   /* --tta's sum, in nets[0], big enough for every tile */
+    float *stats; /* the whole image's statistics for every tile, or NULL */
     sr_status status; /* the first failure, as thread 0 saw it (all see the same) */
     sr_error err;
 } tile_job;
@@ -294,7 +293,8 @@ static sr_status tta_buffer(tile_job *j, sr_error *err)
 /* Thread ith of nth: its slice of every tile, on runner 0's buffers and its own scratch. */
 static void tiles_in_turn(tile_job *j, int ith, int nth)
 {
-    const sr__slice sl = {ith, nth, sr__net_own(j->nets[ith])};
+    const sr__pass sl = {ith, nth, sr__net_own(j->nets[ith]), j->stats ? SR_STATS_USE : SR_STATS_OWN,
+                         j->stats};
     int ntiles = j->ax->n * j->ay->n;
     sr_error e;
     sr_status s = SR_OK;
@@ -338,15 +338,17 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     plan_axis(in->h, m->prepad, tile, m->align, m->exact_tiles, &ay);
     int ntiles = ax.n * ay.n;
     int failed = 0;
-    float *stats = NULL;
-    size_t plen = sr__net_pool_len(nets[0]);
+    float *stats = NULL; /* the whole image's, for every tile's pass; NULL: each tile's own */
+    size_t plen = sr__net_stats_len(nets[0]);
     if (m->family == SR_FAMILY_REALCUGAN && ntiles > 1 && plen) {
         int nsamples = 0;
         stats = malloc(plen * sizeof(float));
         s = stats ? se_statistics(m, nets, nnets, in, tta, stats, &nsamples, err)
                   : sr__err(err, SR_E_NOMEM, "upscale: out of memory");
-        for (int i = 0; i < nnets && !s && nsamples; i++)
-            sr__net_pool_mode(nets[i], SR_POOL_USE, stats);
+        if (!nsamples) {
+            free(stats);
+            stats = NULL;
+        }
     }
     /* Threads share tiles when there are plenty; otherwise (a small image, a net tiled like
      * its reference program) the tiles go one after another with every thread inside each
@@ -355,7 +357,8 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
     int in_turn = nnets == 1 || ntiles < 2 * nnets || (ntiles % nnets && ntiles < 4 * nnets);
     int tiles_done = 0;
     if (in_turn && !s) {
-        tile_job job = {.m = m, .nets = nets, .p = p, .in = in, .out = out, .ax = &ax, .ay = &ay};
+        tile_job job = {.m = m, .nets = nets, .p = p, .in = in, .out = out, .ax = &ax, .ay = &ay,
+                        .stats = stats};
         if (tta)
             s = tta_buffer(&job, err);
         if (!s && nnets == 1)
@@ -373,7 +376,8 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
         for (int t = 0; t < ntiles; t++) {
             sr_error e;
             sr_net *net = nets[omp_get_thread_num()];
-            const sr__slice alone = {0, 1, sr__net_own(net)};
+            const sr__pass alone = {0, 1, sr__net_own(net), stats ? SR_STATS_USE : SR_STATS_OWN,
+                                    stats};
             int c[4] = {ax.b[t % ax.n], ax.b[t % ax.n + 1], ay.b[t / ax.n], ay.b[t / ax.n + 1]};
             float *acc = NULL;
             if (tta) {
@@ -402,8 +406,6 @@ sr_status sr_upscale_image_with(const sr_model *m, sr_net *const *nets, int nnet
         if (failed && err)
             *err = terr;
     }
-    for (int i = 0; stats && i < nnets; i++)
-        sr__net_pool_mode(nets[i], SR_POOL_OWN, NULL);
     free(stats);
     if (!s)
         s = upscale_alpha(in, out, err);
