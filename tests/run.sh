@@ -46,7 +46,7 @@ CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSR_TSAN=ON
 cmake --build build-tsan -j "$jobs"
 (cd build-tsan && OMP_TOOL_LIBRARIES="$archer" \
     TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=1 exitcode=66" \
-    ctest --output-on-failure --no-tests=error -j "$jobs" -R '^(conv|batch|upscale|train|cli_determinism|cli_interrupt|cli_train_cmd)$')
+    ctest --output-on-failure --no-tests=error -j "$jobs" -R '^(conv|image|batch|upscale|golden|train|cli_determinism|cli_interrupt|cli_train_cmd)$')
 
 FUZZ_RUNS="${FUZZ_RUNS:-200000}" tests/fuzz/run.sh
 echo "tests/run.sh: all passed (release, ASan+UBSan, TSan, fuzzing)"

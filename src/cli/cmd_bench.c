@@ -112,6 +112,39 @@ typedef struct {
     int nimages, w, h;
 } workload;
 
+/* A fresh temporary folder (root) with each workload's input images in dirs[k][0] and the
+ * place for its outputs, dirs[k][1]; nonzero (said on stderr) on failure. */
+static int make_workloads(const workload *wl, int nwl, char *root, char (*dirs)[2][4200])
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(root, 4096, "%s/srgan-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(root)) {
+        fprintf(stderr, "srgan: cannot create a temporary folder: %s\n", strerror(errno));
+        return 1;
+    }
+    sr_error err;
+    sr_status s = SR_OK;
+    for (int k = 0; k < nwl && !s; k++) {
+        snprintf(dirs[k][0], sizeof dirs[k][0], "%.4000s/%s-in", root, wl[k].label);
+        snprintf(dirs[k][1], sizeof dirs[k][1], "%.4000s/%s-out", root, wl[k].label);
+        if (mkdir(dirs[k][0], 0777) != 0) { /* inside the fresh temporary folder */
+            snprintf(err.msg, sizeof err.msg, "%.200s: cannot create: %s", dirs[k][0],
+                     strerror(errno));
+            s = SR_E_IO;
+        }
+        for (int i = 0; i < wl[k].nimages && !s; i++) {
+            char path[sizeof dirs[0][0] + 16];
+            snprintf(path, sizeof path, "%.4100s/img%05d.png", dirs[k][0], i);
+            s = make_image(wl[k].w, wl[k].h, (unsigned)i + 1, path, &err);
+        }
+    }
+    if (s) {
+        fprintf(stderr, "srgan: %s\n", err.msg);
+        rm_tree(root);
+    }
+    return s != SR_OK;
+}
+
 typedef struct {
     int nimages, size[2], large[2], tile, bf16;
     int counts[64], ncounts;
@@ -189,37 +222,11 @@ int cmd_bench(int argc, char **argv)
                        lw > 0 && lh > 0 ? sr_model_flops(m, lw + pad2, lh + pad2) / 1e9 : 0};
     sr_model_free(m);
 
-    const char *tmp = getenv("TMPDIR");
-    char root[4096];
-    snprintf(root, sizeof root, "%s/srgan-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(root)) {
-        fprintf(stderr, "srgan: cannot create a temporary folder: %s\n", strerror(errno));
-        return SR_EXIT_FAILED;
-    }
     workload wl[2] = {{"small", nimages, w, h}, {"large", 1, lw, lh}};
     int nwl = lw > 0 && lh > 0 ? 2 : 1;
-    char dirs[2][2][4200];
-    sr_error err;
-    sr_status s = SR_OK;
-    for (int k = 0; k < nwl && !s; k++) {
-        snprintf(dirs[k][0], sizeof dirs[k][0], "%s/%s-in", root, wl[k].label);
-        snprintf(dirs[k][1], sizeof dirs[k][1], "%s/%s-out", root, wl[k].label);
-        if (mkdir(dirs[k][0], 0777) != 0) { /* inside the fresh temporary folder */
-            snprintf(err.msg, sizeof err.msg, "%.200s: cannot create: %s", dirs[k][0],
-                     strerror(errno));
-            s = SR_E_IO;
-        }
-        for (int i = 0; i < wl[k].nimages && !s; i++) {
-            char path[sizeof dirs[0][0] + 16];
-            snprintf(path, sizeof path, "%.4100s/img%05d.png", dirs[k][0], i);
-            s = make_image(wl[k].w, wl[k].h, (unsigned)i + 1, path, &err);
-        }
-    }
-    if (s) {
-        fprintf(stderr, "srgan: %s\n", err.msg);
-        rm_tree(root);
+    char root[4096], dirs[2][2][4200];
+    if (make_workloads(wl, nwl, root, dirs))
         return SR_EXIT_FAILED;
-    }
     printf("srgan parallel-benchmark: model %s, kernels %s%s, %d cores online\n", mname,
            sr_kernel_path(), mo.bf16 ? " (bf16 products)" : "", ncpu);
     FILE *jf = json ? fopen(json, "w") : NULL;

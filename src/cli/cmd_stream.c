@@ -133,6 +133,8 @@ static int frame_line(FILE *in)
     return !strncmp(line, "FRAME", 5) && strchr(line, '\n') ? 1 : -1;
 }
 
+/* Longer than most for the same reason as cmd_video: one place owns the frame buffers and the
+ * runners, and every way out (end of stream, a bad frame, a signal) frees them in one order. */
 int cmd_stream(int argc, char **argv)
 {
     cli_options o;

@@ -338,6 +338,9 @@ static int pump(const char *in, const sr_model *m, sr_net **nets, int T, int w, 
     return rc;
 }
 
+/* One function from options to exit code, longer than most: it owns the two ffmpeg child
+ * processes and the temporary output, and every early exit must close, reap and remove them in
+ * the same order; split, those exits would be spread over several functions. */
 int cmd_video(int argc, char **argv)
 {
     cli_options o;

@@ -260,9 +260,87 @@ static void report(const sr_train_params *p, sr_train_progress *pr, const char *
     pr->validated = 0;
 }
 
+/* What every step uses: one forward/backward context per thread, a gradient per crop (and
+ * their sum), the crops' pixels, each crop's status. */
 typedef struct {
-    sr__tctx *ctx;
-} worker;
+    int T, B, P;
+    sr__tctx **ctx;
+    float *grads, *gsum, *samples;
+    sr_status *sst;
+    sr_error *serr;
+} workers;
+
+static sr_status workers_make(workers *w, const sr__tnet *net, int T, int B, int P, int S,
+                              sr_error *err)
+{
+    size_t np = net->nparam, lrn = (size_t)3 * P * P, hrn = lrn * S * S;
+    *w = (workers){.T = T, .B = B, .P = P};
+    w->ctx = calloc((size_t)T, sizeof *w->ctx);
+    w->grads = sr__aligned_alloc((size_t)(B + 1) * np * sizeof(float));
+    w->samples = malloc((size_t)B * (lrn + hrn) * sizeof(float));
+    w->sst = calloc((size_t)B, sizeof *w->sst);
+    w->serr = calloc((size_t)B, sizeof *w->serr);
+    int ok = w->ctx && w->grads && w->samples && w->sst && w->serr;
+    for (int t = 0; ok && t < T; t++)
+        ok = (w->ctx[t] = sr__tctx_create(net, P)) != NULL;
+    if (w->grads)
+        w->gsum = w->grads + (size_t)B * np;
+    return ok ? SR_OK : sr__err(err, SR_E_NOMEM, "training: out of memory for %d threads", T);
+}
+
+static void workers_free(workers *w)
+{
+    for (int t = 0; w->ctx && t < w->T; t++)
+        sr__tctx_free(w->ctx[t]);
+    free(w->ctx), free(w->grads), free(w->samples), free(w->sst), free(w->serr);
+}
+
+/* One optimiser step: B crops drawn in order, each crop's gradient on some thread (into its own
+ * slot, so the sum below is in a fixed order whatever thread ran it), summed, Adam. *loss: the
+ * mean loss per output value. */
+static sr_status train_step(state *st, const sr__tdata *data, workers *w, double lr,
+                            double *loss, sr_error *err)
+{
+    const sr_train_params *p = st->p;
+    int B = w->B, P = w->P, degraded = sr__degradation_active(&p->degrade);
+    size_t np = st->net.nparam, lrn = (size_t)3 * P * P, hrn = lrn * st->net.scale * st->net.scale;
+    sr__tcrop crops[1024];
+    for (int i = 0; i < B; i++)
+        crops[i] = sr__tdata_draw(data, P, degraded, &st->rng);
+    sr__tpacked pk = {0};
+    sr_status s = sr__tpacked_make(&st->net, st->theta, &pk, err);
+    if (s)
+        return s;
+    double losses[1024];
+    memset(w->grads, 0, (size_t)B * np * sizeof(float));
+    float gscale = 1.f / (float)(B * hrn);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->T)
+    for (int i = 0; i < B; i++) {
+        float *lrb = w->samples + (size_t)i * (lrn + hrn), *hrb = lrb + lrn;
+        w->sst[i] = sr__tdata_extract(data, &crops[i], P, &p->degrade, lrb, hrb, &w->serr[i]);
+        losses[i] = w->sst[i] ? 0
+                              : sr__tnet_sample(&st->net, &pk, st->theta,
+                                                w->ctx[omp_get_thread_num()], lrb, hrb, p->loss,
+                                                w->grads + (size_t)i * np, gscale, NULL);
+    }
+    sr__tpacked_free(&pk);
+    for (int i = 0; i < B; i++)
+        if (w->sst[i])
+            return sr__err(err, w->sst[i], "%s", w->serr[i].msg);
+#pragma omp parallel for schedule(static) num_threads(w->T)
+    for (size_t j = 0; j < np; j++) {
+        float g = 0;
+        for (int i = 0; i < B; i++)
+            g += w->grads[(size_t)i * np + j];
+        w->gsum[j] = g;
+    }
+    adam(st, w->gsum, lr);
+    st->step++;
+    *loss = 0;
+    for (int i = 0; i < B; i++)
+        *loss += losses[i] / (double)(B * hrn);
+    return SR_OK;
+}
 
 sr_status sr_train_run(const sr_train_params *p, sr_error *err)
 {
@@ -270,11 +348,9 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
     sr__tdata data = {0};
     sr__evalset val = {0};
     sr_train_progress pr = {0};
-    sr__tpacked pk = {0};
+    workers wk = {0};
     int T = p->threads > 0 ? p->threads : omp_get_max_threads(), B = p->batch, P = p->patch;
     int S = p->scale, small = 0;
-    worker *wk = NULL;
-    float *grads = NULL, *samples = NULL;
     char ckpt[4096], msg[256];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", p->out);
     if (B < 1 || B > 1024 || P < 8 || P > 512 || p->steps < 1 || !(p->lr > 0))
@@ -303,61 +379,18 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
     }
     if (!s && p->val_dir && !(s = sr__evalset_load(p->val_dir, NULL, S, 1, p->val_jpeg, &val, err)))
         s = bicubic_scores(&val, S, &pr, err);
-    size_t np = st.net.nparam, lrn = (size_t)3 * P * P, hrn = lrn * S * S;
-    if (!s) {
-        wk = calloc((size_t)T, sizeof *wk);
-        grads = sr__aligned_alloc((size_t)(B + 1) * np * sizeof(float));
-        samples = malloc((size_t)B * (lrn + hrn) * sizeof(float));
-        for (int t = 0; wk && t < T; t++)
-            if (!(wk[t].ctx = sr__tctx_create(&st.net, P)))
-                s = SR_E_NOMEM;
-        if (!wk || !grads || !samples || s)
-            s = sr__err(err, SR_E_NOMEM, "training: out of memory for %d threads", T);
-    }
+    if (!s)
+        s = workers_make(&wk, &st.net, T, B, P, S, err);
     double per_step = 3 * sr__tnet_flops_per_pixel(&st.net) * P * P * B; /* fwd + 2 bwd */
-    double t_report = sr__now(), t_ckpt = t_report, loss_acc = 0;
-    int steps_acc = 0, degraded = sr__degradation_active(&p->degrade);
-    sr_status *sst = calloc((size_t)B, sizeof *sst);
-    sr_error *serr = calloc((size_t)B, sizeof *serr);
-    if (!s && (!sst || !serr))
-        s = sr__err(err, SR_E_NOMEM, "training: out of memory");
-    float *gsum = grads + (size_t)B * np;
+    double t_report = sr__now(), t_ckpt = t_report, loss_acc = 0, lr = 0;
+    int steps_acc = 0;
     while (!s && st.step < p->steps && !(p->stop && *p->stop)) {
-        double lr = learning_rate(p, st.step);
-        sr__tcrop crops[1024];
-        for (int i = 0; i < B; i++)
-            crops[i] = sr__tdata_draw(&data, P, degraded, &st.rng);
-        s = sr__tpacked_make(&st.net, st.theta, &pk, err);
+        double loss = 0;
+        lr = learning_rate(p, st.step);
+        s = train_step(&st, &data, &wk, lr, &loss, err);
         if (s)
             break;
-        double losses[1024];
-        memset(grads, 0, (size_t)B * np * sizeof(float));
-        float gscale = 1.f / (float)(B * hrn);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
-        for (int i = 0; i < B; i++) {
-            float *lrb = samples + (size_t)i * (lrn + hrn), *hrb = lrb + lrn;
-            sst[i] = sr__tdata_extract(&data, &crops[i], P, &p->degrade, lrb, hrb, &serr[i]);
-            losses[i] = sst[i] ? 0
-                               : sr__tnet_sample(&st.net, &pk, st.theta, wk[omp_get_thread_num()].ctx,
-                                                 lrb, hrb, p->loss, grads + (size_t)i * np, gscale, NULL);
-        }
-        sr__tpacked_free(&pk);
-        for (int i = 0; i < B && !s; i++)
-            if (sst[i])
-                s = sr__err(err, sst[i], "%s", serr[i].msg);
-        if (s)
-            break;
-#pragma omp parallel for schedule(static) num_threads(T)
-        for (size_t j = 0; j < np; j++) {
-            float g = 0;
-            for (int i = 0; i < B; i++)
-                g += grads[(size_t)i * np + j];
-            gsum[j] = g;
-        }
-        adam(&st, gsum, lr);
-        st.step++;
-        for (int i = 0; i < B; i++)
-            loss_acc += losses[i] / (double)(B * hrn);
+        loss_acc += loss;
         steps_acc++;
         double now = sr__now();
         int validate_now = val.n && p->val_every > 0 && st.step % p->val_every == 0;
@@ -377,7 +410,7 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
             report(p, &pr, "checkpoint", ckpt);
         }
     }
-    if (!s && wk) {
+    if (!s && wk.ctx) {
         int stopped = st.step < p->steps;
         s = save_ckpt(&st, ckpt, err);
         if (!s)
@@ -385,12 +418,17 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
         if (!s && val.n && (p->val_every <= 0 || st.step % p->val_every))
             s = validate(&st, &val, T, &pr, err);
         pr.step = st.step, pr.steps = p->steps;
+        if (steps_acc) { /* the steps since the last report (all of them if there was none) */
+            double el = sr__now() - t_report;
+            pr.loss = loss_acc / steps_acc, pr.lr = lr;
+            pr.steps_per_s = el > 0 ? steps_acc / el : 0;
+            pr.gflops = pr.steps_per_s * per_step / 1e9;
+        }
         if (!s)
             report(p, &pr, stopped ? "stopped" : "done", ckpt);
     }
-    for (int t = 0; wk && t < T; t++)
-        sr__tctx_free(wk[t].ctx);
-    free(wk), free(grads), free(samples), free(st.theta), free(sst), free(serr);
+    workers_free(&wk);
+    free(st.theta);
     sr__tdata_free(&data);
     sr__evalset_free(&val);
     return s;
