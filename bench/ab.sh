@@ -14,7 +14,7 @@ SHARED=${SR_SHARED:-$ROOT/../shared}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cpus=0-$((THREADS - 1))
-convert "$ROOT/docs/samples/$(ls "$ROOT/docs/samples" | grep -m1 '\.png$')" -resize 256x256^ \
+convert "$ROOT/docs/samples/butterfly.jpg" -resize 256x256^ \
     -gravity center -extent 256x256 "$T/in.png"
 anime="$SHARED/models/realesrgan/realesr-animevideov3-x4.param"
 secs() { # whole-process seconds of "$@"
@@ -24,7 +24,7 @@ secs() { # whole-process seconds of "$@"
     e=$(date +%s.%N)
     echo "$e - $s" | bc -l
 }
-stats() { sort -g | awk '{v[NR]=$1} END {printf "%.3f %.3f", v[1], v[int((NR+1)/2)]}'; }
+stats() { sort -g | awk '{v[NR]=$1} END {printf "%.3f %.3f\n", v[1], v[int((NR+1)/2)]}'; }
 for job in anime photo pbench; do
     [ "$job" = anime ] && [ ! -f "$anime" ] && { echo "anime: skipped (no $anime)"; continue; }
     : >"$T/old" && : >"$T/new"
@@ -32,8 +32,8 @@ for job in anime photo pbench; do
         for who in old new; do
             bin=$OLD && [ $who = new ] && bin=$NEW
             case $job in
-            anime) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" -m "$anime" -j "$THREADS" >>"$T/$who" ;;
-            photo) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" --scale 4 -j "$THREADS" >>"$T/$who" ;;
+            anime) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" --model "$anime" --threads "$THREADS" >>"$T/$who" ;;
+            photo) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" --scale 4 --threads "$THREADS" >>"$T/$who" ;;
             pbench) taskset -c $cpus "$bin" parallel-benchmark --images 16 --size 256x256 --large 0x0 \
                         --threads-list "$THREADS" 2>&1 |
                         awk -v t="$THREADS" '$1 == t && NF >= 6 {print 1 / $3; exit}' >>"$T/$who" ;;

@@ -37,6 +37,14 @@ typedef struct {
                   * that blob's pixels: Winograd blocks sit on even image coordinates */
 } sr__run;
 
+/* Thread ith's share of n equal work items: [*lo, *hi), contiguous, sizes differing by at most
+ * one. (Interleaving i = ith, ith + nth, ... is balanced only when items cost the same.) */
+static inline void sr__share(int n, int ith, int nth, int *lo, int *hi)
+{
+    *lo = (int)((long)n * ith / nth);
+    *hi = (int)((long)n * (ith + 1) / nth);
+}
+
 /* Floats of scratch a call needs: shared by its threads, and per thread. */
 typedef struct {
     size_t shared, own;
