@@ -39,10 +39,10 @@ typedef struct {
 
 /* Thread ith's share of n equal work items: [*lo, *hi), contiguous, sizes differing by at most
  * one. (Interleaving i = ith, ith + nth, ... is balanced only when items cost the same.) */
-static inline void sr__share(int n, int ith, int nth, int *lo, int *hi)
+static inline void sr__share(size_t n, int ith, int nth, size_t *lo, size_t *hi)
 {
-    *lo = (int)((long)n * ith / nth);
-    *hi = (int)((long)n * (ith + 1) / nth);
+    *lo = n / (size_t)nth * (size_t)ith + n % (size_t)nth * (size_t)ith / (size_t)nth;
+    *hi = n / (size_t)nth * (size_t)(ith + 1) + n % (size_t)nth * (size_t)(ith + 1) / (size_t)nth;
 }
 
 /* Floats of scratch a call needs: shared by its threads, and per thread. */

@@ -153,9 +153,9 @@ void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *o
     /* A thread's share is whole rows of blocks: a row's last chunk is often short, so dealing
      * items out in turn could give one thread every long chunk. */
     float *V = rc->own;
-    int row0, row1;
+    size_t row0, row1;
     sr__share(g.nby, rc->ith, rc->nth, &row0, &row1);
-    for (int item = row0 * nch; item < row1 * nch; item++) {
+    for (int item = (int)row0 * nch; item < (int)row1 * nch; item++) {
         int i = item / nch, j0 = item % nch * g.chunk;
         int nv = g.nbx - j0 < g.chunk ? g.nbx - j0 : g.chunk, n = (nv + 15) / 16 * 16;
         float *M = V + 16 * vs, *tmp = M + 16 * ms;

@@ -92,13 +92,15 @@ static sr_status prelu_load(sr__layer *l, const sr__player *pl, const sr__shape 
 static void prelu_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                           float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs, (void)rc;
+    (void)outs;
     const prelu_p *p = l->p;
     size_t n = sr__plane(&ins[0]);
+    size_t lo, hi; /* this thread's part of every plane */
+    sr__share(n, rc->ith, rc->nth, &lo, &hi);
     for (int c = 0; c < ins[0].c; c++) {
         const float *x = in[0] + c * n;
         float *y = out[0] + c * n;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = lo; i < hi; i++)
             y[i] = x[i] > 0.f ? x[i] : x[i] * p->slope[c];
     }
 }
@@ -115,7 +117,8 @@ static int prelu_fuse(sr__layer *l, sr__layer *prev)
     return 1;
 }
 
-const sr__layer_ops sr__layer_prelu = {.name = "PReLU", .keys = SR__KEYS(0), .load = prelu_load,
+const sr__layer_ops sr__layer_prelu = {.name = "PReLU", .keys = SR__KEYS(0),
+                                       .flags = SR_LF_SLICED, .load = prelu_load,
                                        .shape = same_shape, .forward = prelu_forward,
                                        .fuse = prelu_fuse};
 
@@ -139,10 +142,11 @@ static sr_status relu_load(sr__layer *l, const sr__player *pl, const sr__shape *
 static void relu_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                          float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs, (void)rc;
-    size_t n = sr__numel(&ins[0]);
+    (void)outs;
+    size_t lo, hi;
+    sr__share(sr__numel(&ins[0]), rc->ith, rc->nth, &lo, &hi);
     float a = ((const relu_p *)l->p)->slope;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = lo; i < hi; i++)
         out[0][i] = in[0][i] > 0.f ? in[0][i] : in[0][i] * a;
 }
 
@@ -156,7 +160,8 @@ static int relu_fuse(sr__layer *l, sr__layer *prev)
     return 1;
 }
 
-const sr__layer_ops sr__layer_relu = {.name = "ReLU", .keys = SR__KEYS(0), .load = relu_load,
+const sr__layer_ops sr__layer_relu = {.name = "ReLU", .keys = SR__KEYS(0),
+                                      .flags = SR_LF_SLICED, .load = relu_load,
                                       .shape = same_shape, .forward = relu_forward,
                                       .fuse = relu_fuse};
 
@@ -228,28 +233,30 @@ static int binaryop_shape(const sr__layer *l, const sr__shape *in, sr__shape *ou
 static void binaryop_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                              float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)rc;
     const binaryop_p *p = l->p;
     size_t n = sr__plane(&outs[0]);
+    size_t lo, hi; /* this thread's part of every plane */
+    sr__share(n, rc->ith, rc->nth, &lo, &hi);
     for (int c = 0; c < outs[0].c; c++) {
         float *y = out[0] + (size_t)c * n;
         const float *a = in[0] + (sr__plane(&ins[0]) == 1 ? (size_t)(ins[0].c == 1 ? 0 : c)
                                                           : (size_t)c * n);
         size_t sa = sr__plane(&ins[0]) == 1 ? 0 : 1;
         if (p->scalar) {
-            for (size_t i = 0; i < n; i++)
+            for (size_t i = lo; i < hi; i++)
                 y[i] = binop(p->op, a[i], p->b);
             continue;
         }
         const float *b = in[1] + (sr__plane(&ins[1]) == 1 ? (size_t)(ins[1].c == 1 ? 0 : c)
                                                           : (size_t)c * n);
         size_t sb = sr__plane(&ins[1]) == 1 ? 0 : 1;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = lo; i < hi; i++)
             y[i] = binop(p->op, a[i * sa], b[i * sb]);
     }
 }
 
 const sr__layer_ops sr__layer_binaryop = {.name = "BinaryOp", .keys = SR__KEYS(0, 1, 2),
+                                          .flags = SR_LF_SLICED,
                                           .load = binaryop_load, .shape = binaryop_shape,
                                           .forward = binaryop_forward};
 
@@ -302,10 +309,11 @@ static int equal_inputs_shape(const sr__layer *l, const sr__shape *in, sr__shape
 static void eltwise_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                             float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)ins, (void)rc;
+    (void)ins;
     const eltwise_p *p = l->p;
-    size_t n = sr__numel(&outs[0]);
-    for (size_t i = 0; i < n; i++) {
+    size_t lo, hi;
+    sr__share(sr__numel(&outs[0]), rc->ith, rc->nth, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
         float acc = p->ncoef && p->op == 1 ? in[0][i] * p->coef[0] : in[0][i];
         for (int k = 1; k < l->n_in; k++) {
             float v = in[k][i];
@@ -321,6 +329,7 @@ static void eltwise_forward(const sr__layer *l, const float *const *in, const sr
 }
 
 const sr__layer_ops sr__layer_eltwise = {.name = "Eltwise", .keys = SR__KEYS(0, 1),
+                                         .flags = SR_LF_SLICED,
                                          .load = eltwise_load, .shape = equal_inputs_shape,
                                          .forward = eltwise_forward};
 
@@ -351,14 +360,17 @@ static int concat_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 static void concat_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                            float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs, (void)rc;
+    (void)outs;
     float *y = out[0];
     for (int k = 0; k < l->n_in; k++) {
-        memcpy(y, in[k], sr__numel(&ins[k]) * sizeof(float));
+        size_t lo, hi;
+        sr__share(sr__numel(&ins[k]), rc->ith, rc->nth, &lo, &hi);
+        memcpy(y + lo, in[k] + lo, (hi - lo) * sizeof(float));
         y += sr__numel(&ins[k]);
     }
 }
 
 const sr__layer_ops sr__layer_concat = {.name = "Concat", .keys = SR__KEYS(0),
+                                        .flags = SR_LF_SLICED,
                                         .load = concat_load, .shape = concat_shape,
                                         .forward = concat_forward};

@@ -46,17 +46,18 @@ static int pixelshuffle_shape(const sr__layer *l, const sr__shape *in, sr__shape
 static void pixelshuffle_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                                  float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)rc;
     const shuffle_p *p = l->p;
     int r = p->r, mode = p->mode;
+    size_t y0, y1;
     int oc = outs[0].c, w = ins[0].w, h = ins[0].h, ow = outs[0].w;
+    sr__share(h, rc->ith, rc->nth, &y0, &y1); /* this thread's input rows */
     for (int c = 0; c < oc; c++)
         for (int sy = 0; sy < r; sy++)
             for (int sx = 0; sx < r; sx++) {
                 int ic = mode == 0 ? c * r * r + sy * r + sx : (sy * r + sx) * oc + c;
                 const float *src = in[0] + (size_t)ic * sr__plane(&ins[0]);
                 float *dst = out[0] + (size_t)c * sr__plane(&outs[0]);
-                for (int y = 0; y < h; y++) {
+                for (int y = (int)y0; y < (int)y1; y++) {
                     float *drow = dst + (size_t)(y * r + sy) * ow + sx;
                     const float *srow = src + (size_t)y * w;
                     for (int x = 0; x < w; x++)
@@ -139,12 +140,14 @@ static void interp_forward(const sr__layer *l, const float *const *in, const sr_
 {
     int type = ((const interp_p *)l->p)->type;
     int w = ins[0].w, h = ins[0].h, ow = outs[0].w, oh = outs[0].h;
+    size_t y0, y1;
     int nt = type == 2 ? 2 : 4;
+    sr__share(oh, rc->ith, rc->nth, &y0, &y1); /* this thread's output rows */
     for (int c = 0; c < ins[0].c; c++) {
         const float *src = in[0] + (size_t)c * sr__plane(&ins[0]);
         float *dst = out[0] + (size_t)c * sr__plane(&outs[0]);
         if (type == 1) {
-            for (int y = 0; y < oh; y++) {
+            for (int y = (int)y0; y < (int)y1; y++) {
                 const float *srow = src + (size_t)((long)y * h / oh) * w;
                 for (int x = 0; x < ow; x++)
                     dst[(size_t)y * ow + x] = srow[(long)x * w / ow];
@@ -155,7 +158,7 @@ static void interp_forward(const sr__layer *l, const float *const *in, const sr_
         int *ix = (int *)(wx + 4 * (size_t)ow);
         for (int x = 0; x < ow; x++)
             sr__interp_taps(type, x, w, ow, ix + x * nt, wx + x * nt);
-        for (int y = 0; y < oh; y++) {
+        for (int y = (int)y0; y < (int)y1; y++) {
             int iy[4];
             float wy[4];
             sr__interp_taps(type, y, h, oh, iy, wy);
@@ -192,7 +195,8 @@ static void pixelshuffle_origin(const sr__layer *l, const sr__shape *in, long *o
 }
 
 const sr__layer_ops sr__layer_pixelshuffle = {
-    .name = "PixelShuffle", .keys = SR__KEYS(0, 1), .load = pixelshuffle_load,
+    .name = "PixelShuffle", .keys = SR__KEYS(0, 1), .flags = SR_LF_SLICED,
+    .load = pixelshuffle_load,
     .shape = pixelshuffle_shape, .forward = pixelshuffle_forward,
     .geometry = pixelshuffle_geometry, .origin = pixelshuffle_origin};
 
@@ -217,6 +221,7 @@ static void interp_origin(const sr__layer *l, const sr__shape *in, long *o)
 }
 
 const sr__layer_ops sr__layer_interp = {
-    .name = "Interp", .keys = SR__KEYS(0, 1, 2, 3, 4, 5, 6), .load = interp_load,
+    .name = "Interp", .keys = SR__KEYS(0, 1, 2, 3, 4, 5, 6), .flags = SR_LF_SLICED,
+    .load = interp_load,
     .shape = interp_shape, .forward = interp_forward, .workspace = interp_workspace,
     .geometry = interp_geometry, .origin = interp_origin};
