@@ -7,6 +7,17 @@
 #include <dirent.h>
 #include <unistd.h>
 
+/* stb_image's PNG decoder, as an independent reference for srgan's own (png_read.c). */
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_ONLY_PNG
+#define STBI_NO_STDIO
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
 static char *dir;
 
 static int setup(void **state)
@@ -412,6 +423,78 @@ static void test_icc_profile_is_carried(void **state)
     sr_image_free(&a), sr_image_free(&b);
 }
 
+/* Every PNG colour type, bit depth, palette and tRNS case, every row filter, interlaced and not
+ * (tests/data/png/make.py): srgan's reader gives exactly the pixels stb_image gives. */
+static void test_png_reader_matches_stb(void **state)
+{
+    (void)state;
+    DIR *d = opendir(SR_TEST_DATA "/png");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 4 || strcmp(e->d_name + len - 4, ".png"))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/png/%s", SR_TEST_DATA, e->d_name);
+        sr_image a;
+        sr_error err;
+        if (sr_image_load(path, SR_DEFAULT_MAX_PIXELS, &a, &err))
+            fail_msg("%s", err.msg);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        uint8_t buf[8192];
+        size_t got = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        int w = 0, h = 0, c = 0;
+        uint8_t *b = stbi_load_from_memory(buf, (int)got, &w, &h, &c, 0);
+        assert_non_null(b);
+        if (a.w != w || a.h != h || a.c != c)
+            fail_msg("%s: %dx%dx%d, stb %dx%dx%d", e->d_name, a.w, a.h, a.c, w, h, c);
+        if (memcmp(a.data, b, (size_t)w * h * c))
+            fail_msg("%s: pixels differ from stb's", e->d_name);
+        stbi_image_free(b);
+        sr_image_free(&a);
+        n++;
+    }
+    closedir(d);
+    assert_true(n >= 40);
+}
+
+/* Damaged PNGs are refused with their reason: a row filter that does not exist, image data
+ * short of the size, a palette image without a palette, an unknown critical chunk. */
+static void test_png_reader_refuses(void **state)
+{
+    (void)state;
+    FILE *f = fopen(SR_TEST_DATA "/png/rgb8.png", "rb");
+    assert_non_null(f);
+    uint8_t good[4096];
+    size_t n = fread(good, 1, sizeof good, f);
+    fclose(f);
+    sr_image img;
+    sr_error err;
+    /* the IDAT chunks start after the 33 bytes of signature and IHDR: cut the file inside them */
+    assert_int_equal(sr_image_decode(good, 60, "cut.png", SR_DEFAULT_MAX_PIXELS, &img, &err),
+                     SR_E_FORMAT);
+    assert_non_null(strstr(err.msg, "cut.png: corrupt or truncated image (a PNG"));
+    uint8_t bad[4096];
+    memcpy(bad, good, n);
+    memcpy(bad + 37, "ABCD", 4); /* the first IDAT renamed: an unknown critical chunk */
+    assert_int_equal(sr_image_decode(bad, n, "x.png", SR_DEFAULT_MAX_PIXELS, &img, &err),
+                     SR_E_FORMAT);
+    assert_non_null(strstr(err.msg, "chunk of an unknown critical type"));
+    memcpy(bad, good, n);
+    bad[25] = 3; /* colour type 3 (palette) with no PLTE */
+    assert_int_equal(sr_image_decode(bad, n, "x.png", SR_DEFAULT_MAX_PIXELS, &img, &err),
+                     SR_E_FORMAT);
+    assert_non_null(strstr(err.msg, "palette image without PLTE"));
+    memcpy(bad, good, n);
+    bad[24] = 5; /* bit depth 5 */
+    assert_int_equal(sr_image_decode(bad, n, "x.png", SR_DEFAULT_MAX_PIXELS, &img, &err),
+                     SR_E_FORMAT);
+    assert_non_null(strstr(err.msg, "depth 5, colour type 2"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,6 +504,8 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pixel_limit_before_decoding),
         cmocka_unit_test(test_odd_formats),
+        cmocka_unit_test(test_png_reader_matches_stb),
+        cmocka_unit_test(test_png_reader_refuses),
         cmocka_unit_test(test_exif_orientation),
         cmocka_unit_test(test_save_is_atomic),
         cmocka_unit_test(test_resize),

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define STBI_ONLY_PNG
 #define STBI_ONLY_JPEG
 #define STBI_ONLY_BMP
 #define STBI_ONLY_TGA
@@ -159,19 +158,6 @@ static int jpeg_scan(const uint8_t *b, size_t n, int *orientation)
 
 /* Whether every PNG chunk fits in the file. stb 2.27 grows its buffer to a chunk's declared
  * length before reading it, so a 100-byte file declaring a 2 GB IDAT costs 2 GB. */
-static int png_chunks_fit(const uint8_t *b, size_t n)
-{
-    for (size_t i = 8; i + 8 <= n;) {
-        size_t len = (size_t)b[i] << 24 | (size_t)b[i + 1] << 16 | (size_t)b[i + 2] << 8 | b[i + 3];
-        if (len > n - i - 8 || n - i - 8 - len < 4)
-            return 0;
-        if (!memcmp(b + i + 4, "IEND", 4))
-            return 1;
-        i += 12 + len;
-    }
-    return 1; /* ends on a chunk boundary without IEND: stb reports it */
-}
-
 static sr_status too_many_pixels(const char *path, uint64_t w, uint64_t h, uint64_t max,
                                  sr_error *err)
 {
@@ -199,9 +185,10 @@ sr_status sr_image_decode(const void *data, size_t len, const char *name, uint64
     if (png_size(buf, len, &pw, &ph)) {
         if (pw * ph > max_pixels)
             return too_many_pixels(path, pw, ph, max_pixels, err);
-        if (!png_chunks_fit(buf, len))
-            return sr__err_at(err, SR_E_FORMAT, path, "corrupt or truncated image (a PNG chunk is "
-                           "longer than the file)");
+        sr_status ps = sr__png_decode(buf, len, path, out, err);
+        if (!ps)
+            out->icc = sr__icc_read(buf, len, &out->icc_len);
+        return ps;
     }
     int orientation;
     int jpeg = jpeg_scan(buf, len, &orientation);

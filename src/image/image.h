@@ -33,6 +33,10 @@ sr_status sr__webp_decode(const uint8_t *buf, size_t len, const char *path, uint
  * sr__png_bands (its bands, inside a region the runtime started), then sr__png_finish
  * assembles the file and frees the job (out NULL: only frees it). */
 typedef struct sr__png_job sr__png_job;
+/* Decodes a PNG (png_read.c; buf starts with the signature and IHDR, whose size the caller has
+ * checked) to 8-bit pixels. */
+sr_status sr__png_decode(const uint8_t *buf, size_t len, const char *path, sr_image *out,
+                         sr_error *err);
 sr_status sr__png_encode(const sr_image *img, uint8_t **out, size_t *out_len, sr_error *err);
 sr_status sr__png_begin(const sr_image *img, int nth, sr__png_job **job, sr_error *err);
 void sr__png_bands(sr__png_job *job, int ith, int nth);
