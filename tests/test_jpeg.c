@@ -237,10 +237,10 @@ static void test_strength_mapping(void **st)
         prev = s;
     }
     /* the fitted knots (docs/training.md), and linear between them */
-    assert_true(sr_denoise_strength(30) == 1 && sr_denoise_strength(80) == 1);
-    assert_true(sr_denoise_strength(90) == 0.7f);
-    assert_true(fabsf(sr_denoise_strength(93) - 0.5f) < 1e-6f); /* 0.7 - 3/5 x 0.3 = 0.52 */
-    assert_true(fabsf(sr_denoise_strength(100) - 0.35f) < 1e-6f);
+    assert_true(sr_denoise_strength(30) == 1 && sr_denoise_strength(85) == 1);
+    assert_true(fabsf(sr_denoise_strength(90) - 0.9f) < 1e-6f);
+    assert_true(fabsf(sr_denoise_strength(93) - 0.65f) < 1e-6f); /* 0.9 - 3/5 x 0.4 = 0.66 */
+    assert_true(fabsf(sr_denoise_strength(100) - 0.4f) < 1e-6f);
 }
 
 /* Two exports of one small network with different weights, as a clean model and its twin. */
