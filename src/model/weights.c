@@ -1,5 +1,5 @@
 /* weights.c - reading ncnn .bin arrays: fp32, fp16 and the tagged arrays of convolutions. The
- * layer loaders (layers.c, layers_unet.c) read their weights through it. */
+ * layer loaders (layer_*.c) read their weights through it. */
 #include "model.h"
 
 #include <math.h>
