@@ -6,7 +6,8 @@
  * means faster than any direct kernel can be. "auto" marks the path srgan picks for the shape.
  * Never part of CI: timings are not assertions.
  *
- *   bench-conv [--quick]
+ *   bench-conv [--quick] [FILTER...]   (FILTER: shapes whose "shape tile" contains it, e.g.
+ *                                      "body 64->64 256x256")
  */
 #include "model/model.h"
 
@@ -76,6 +77,8 @@ typedef struct {
 int main(int argc, char **argv)
 {
     int quick = argc > 1 && !strcmp(argv[1], "--quick");
+    char **filter = argv + 1 + quick;
+    int nfilter = argc - 1 - quick;
     int nt = omp_get_max_threads();
     const char *path = sr_kernel_path();
     int have512 = __builtin_cpu_supports("avx512f"), have2 = __builtin_cpu_supports("avx2") &&
@@ -103,15 +106,24 @@ int main(int argc, char **argv)
         {"RRDB 64->32", 64, 32, 3, 64},          {"RRDB concat 160->32", 160, 32, 3, 64},
         {"RRDB concat 192->64", 192, 64, 3, 64},
     };
-    int nshapes = quick ? 4 : (int)(sizeof shapes / sizeof shapes[0]);
+    int nshapes = quick && !nfilter ? 4 : (int)(sizeof shapes / sizeof shapes[0]);
     printf("(* = the path srgan picks for the shape)\n");
-    printf("%-22s %9s %8s %-9s %11s %7s %11s %7s\n", "shape", "tile", "MFLOP", "path",
+    printf("%-22s %9s %8s %-12s %11s %7s %11s %7s\n", "shape", "tile", "MFLOP", "path",
            "1T GFLOP/s", "% peak", "NT GFLOP/s", "% peak");
     int bf16 = sr_precision_available(SR_PRECISION_BF16);
-    for (int s = 0; s < 3 * nshapes; s++) {
-        const shape *sh = &shapes[s / 3];
-        const char *mode = s % 3 ? "winograd" : "direct";
-        if (s % 3 == 2 && !bf16)
+    /* Per shape: 0 direct with the kernel srgan picks, 1 direct with the other AVX-512 block
+     * shape (16x1 or 6x4, conv_avx512*.c), 2 Winograd, 3 Winograd with bf16 products. */
+    const char *fam = sr__conv_kernel_select()->name;
+    int two512 = !strcmp(fam, "avx512") && !getenv("SR_KERNEL");
+    for (int s = 0; s < 4 * nshapes; s++) {
+        const shape *sh = &shapes[s / 4];
+        int m = s % 4;
+        char label[64];
+        snprintf(label, sizeof label, "%s %dx%d", sh->what, sh->size, sh->size);
+        int wanted = !nfilter;
+        for (int f = 0; f < nfilter; f++)
+            wanted |= strstr(label, filter[f]) != NULL;
+        if (!wanted || (m == 1 && !two512) || (m == 3 && !bf16))
             continue;
         sr__conv c = {.cin = sh->cin, .cout = sh->cout, .kw = sh->k, .kh = sh->k, .dw = 1, .dh = 1,
                       .sw = 1, .sh = 1, .pl = sh->k / 2, .pr = sh->k / 2, .pt = sh->k / 2,
@@ -123,12 +135,24 @@ int main(int argc, char **argv)
         fill(c.weight, nw, 7);
         unsetenv("SR_CONV");
         c.kern = sr__conv_kernel_select();
-        int chosen = s % 3 < 2 && sr__wino_applies(&c) == (s % 3);
-        setenv("SR_CONV", mode, 1);
-        if (sr__conv_pack(&c, NULL) || (s % 3 == 2 && sr__wino_set_bf16(&c, 1, NULL))) {
+        int wino = sr__wino_applies(&c), chosen = m < 3 && (m >= 2) == wino && m != 1;
+        setenv("SR_CONV", m >= 2 ? "winograd" : "direct", 1);
+        if (m == 1) { /* the shape sr__conv_pick passes over on this CPU */
+            sr__conv_pick(&c);
+            setenv("SR_KERNEL", c.kern == &sr__conv_kernel_avx512 ? "avx512-6x4" : "avx512", 1);
+        }
+        int bad = sr__conv_pack(&c, NULL) || (m == 3 && sr__wino_set_bf16(&c, 1, NULL));
+        unsetenv("SR_KERNEL");
+        if (bad) {
             fprintf(stderr, "pack failed\n");
             return 1;
         }
+        char path[32];
+        snprintf(path, sizeof path, "%s%s", m < 2 ? "direct " : m == 2 ? "wino" : "wino-bf16",
+                 m < 2 ? (c.kern->cob == 16 ? "16x1" : c.kern->cob == 6 ? "6x4" : c.kern->name)
+                       : "");
+        if (chosen)
+            strcat(path, "*");
         int n = sh->size;
         double flop = 2.0 * nw * n * n;
         double gf[2];
@@ -158,9 +182,8 @@ int main(int argc, char **argv)
             }
             gf[ti] = flop * T / best / 1e9;
         }
-        printf("%-22s %4dx%-4d %8.1f %-9s %11.1f %6.1f%% %11.1f %6.1f%%\n", sh->what, n, n,
-               flop / 1e6, s % 3 == 2 ? "wino-bf16" : chosen ? (s % 3 ? "wino*" : "direct*") : mode, gf[0],
-               100 * gf[0] / peak[0], gf[1], 100 * gf[1] / peak[1]);
+        printf("%-22s %4dx%-4d %8.1f %-12s %11.1f %6.1f%% %11.1f %6.1f%%\n", sh->what, n, n,
+               flop / 1e6, path, gf[0], 100 * gf[0] / peak[0], gf[1], 100 * gf[1] / peak[1]);
         free(c.weight), free(c.bias), free(c.slope), free(c.packed), free(c.packed_bf16);
     }
     return 0;

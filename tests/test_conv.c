@@ -143,6 +143,57 @@ static void check_path(const char *path)
 static void test_generic_matches_reference(void **s) { (void)s; check_path("generic"); }
 static void test_avx2_matches_reference(void **s) { (void)s; check_path("avx2"); }
 static void test_avx512_matches_reference(void **s) { (void)s; check_path("avx512"); }
+static void test_avx512_6x4_matches_reference(void **s) { (void)s; check_path("avx512-6x4"); }
+
+/* Both AVX-512 block shapes sum each output in the same order with the same instructions, so
+ * the one sr__conv_pick takes for a CPU changes speed, never bits: every case, direct and
+ * Winograd. (The portable and AVX2 kernels round differently: FMA or not.) */
+static void test_block_shapes_agree(void **s)
+{
+    (void)s;
+    const char *paths[] = {"avx512", "avx512-6x4"};
+    setenv("SR_KERNEL", "avx512", 1);
+    if (strcmp(sr__conv_kernel_select()->name, "avx512") != 0) {
+        unsetenv("SR_KERNEL");
+        print_message("skipped: this CPU has no AVX-512\n");
+        skip();
+    }
+    for (size_t i = 0; i < 2 * (sizeof cases / sizeof cases[0]); i++) {
+        const conv_case *t = &cases[i / 2];
+        setenv("SR_CONV", i % 2 ? "winograd" : "direct", 1);
+        float *first = NULL, *in = NULL;
+        size_t nout = 0;
+        for (int k = 0; k < 2; k++) {
+            setenv("SR_KERNEL", paths[k], 1);
+            sr__conv c;
+            setup_conv(&c, t, 11 + (unsigned)i);
+            assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+            assert_string_equal(c.kern->name, paths[k]);
+            int ow, oh;
+            out_size(&c, t->w, t->h, &ow, &oh);
+            size_t nin = (size_t)t->cin * t->w * t->h;
+            nout = (size_t)t->cout * ow * oh;
+            if (!in) {
+                in = malloc(nin * sizeof(float));
+                fill_random(in, nin, 100 + (unsigned)i, -1.f, 1.f);
+            }
+            float *out = malloc(nout * sizeof(float));
+            run(&c, in, t->w, t->h, out, ow, oh, 2);
+            if (first) {
+                if (memcmp(first, out, nout * sizeof(float)))
+                    fail_msg("case %zu%s: %s differs from avx512", i / 2,
+                             i % 2 ? " winograd" : "", paths[k]);
+                free(out);
+            } else {
+                first = out;
+            }
+            free_conv(&c);
+        }
+        free(first), free(in);
+    }
+    unsetenv("SR_CONV");
+    unsetenv("SR_KERNEL");
+}
 
 /* Output pixels far enough from a cut must be bit-identical whether computed in a large input
  * or in a small window of it starting elsewhere (told where it starts): vector lanes, tails,
@@ -336,6 +387,8 @@ int main(void)
         cmocka_unit_test(test_generic_matches_reference),
         cmocka_unit_test(test_avx2_matches_reference),
         cmocka_unit_test(test_avx512_matches_reference),
+        cmocka_unit_test(test_avx512_6x4_matches_reference),
+        cmocka_unit_test(test_block_shapes_agree),
         cmocka_unit_test(test_position_invariance),
         cmocka_unit_test(test_bf16_products),
         cmocka_unit_test(test_deconvolution),

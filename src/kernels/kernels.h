@@ -105,11 +105,16 @@ struct sr__conv_kernel {
     void (*wino_out)(const sr__conv *c, const float *M, size_t pstride, int n, int nv,
                      float *tmp, float *out, int ow, int oh, int oy0, int ox0);
 };
+/* The kernel family: SR_KERNEL, else the widest this CPU runs. */
 const sr__conv_kernel *sr__conv_kernel_select(void);
+/* Sets c->kern for c's shape: the family's kernel, or for a direct convolution the block shape
+ * this CPU runs fastest (sr__conv_pack calls it; workspace sizes depend on it). */
+void sr__conv_pick(sr__conv *c);
 extern const sr__conv_kernel sr__conv_kernel_generic;
 #ifdef SR_HAVE_X86_KERNELS
 extern const sr__conv_kernel sr__conv_kernel_avx2;
 extern const sr__conv_kernel sr__conv_kernel_avx512;
+extern const sr__conv_kernel sr__conv_kernel_avx512_6x4;
 #endif
 
 #endif

@@ -151,7 +151,7 @@ sr__tctx *sr__tctx_create(const sr__tnet *n, int p)
         sr__conv f, b; /* workspace sizes depend only on shapes and the kernel's blocking */
         conv_setup(&f, n->cin[l], n->cout[l], NULL, NULL);
         conv_setup(&b, n->cout[l], n->cin[l], NULL, NULL);
-        f.kern = b.kern = sr__conv_kernel_select();
+        sr__conv_pick(&f), sr__conv_pick(&b);
         sr__ws_need a = sr__conv_workspace(&f, p, p), bb = sr__conv_workspace(&b, p, p);
         shared = a.shared > shared ? a.shared : shared;
         shared = bb.shared > shared ? bb.shared : shared;
