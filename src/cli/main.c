@@ -3,6 +3,9 @@
 #include "cli.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +91,14 @@ int main(int argc, char **argv)
     /* Past a file-size limit (ulimit -f) a write should fail with EFBIG and be reported for that
      * one file, not kill the whole batch. */
     signal(SIGXFSZ, SIG_IGN);
+#ifdef __GLIBC__
+    /* Keep freed memory for the next image instead of handing it back: by default glibc serves
+     * buffers over 128 KB (an image, its PNG) with fresh mappings or trims the heap under them,
+     * so every image touched new pages: 1,270 page faults per 256x256 photo at x4 in a batch,
+     * none after the first image with these (and 14,000 instead of 34,000 for 16 photos). */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
     if (argc < 2) {
         usage(stderr);
         return SR_EXIT_USAGE;
