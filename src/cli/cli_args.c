@@ -79,17 +79,18 @@ static const cli_opt *find(const cli_cmd *c, const char *a)
 
 void cli_help(const cli_cmd *c, FILE *f)
 {
-    fprintf(f, "usage: srgan %s %s\n", c->name, c->args);
+    fprintf(f, "usage: srgan %s%s%s\n", c->name, *c->args ? " " : "", c->args);
     if (c->about)
         fprintf(f, "%s\n", c->about);
-    fprintf(f, "\noptions:\n");
+    if (c->opts->name)
+        fprintf(f, "\noptions:\n");
     for (const cli_opt *o = c->opts; o->name; o++) {
         char left[64];
         snprintf(left, sizeof left, "%s%s%s%s%s", o->alias ? o->alias : "", o->alias ? ", " : "",
                  o->name, o->value ? " " : "", o->value ? o->value : "");
         /* help lines continue after a newline, indented under the first */
         fprintf(f, "  %-21s", left);
-        if (strlen(left) > 21)
+        if (strlen(left) > 20) /* at least one space before the help */
             fprintf(f, "\n  %-21s", "");
         for (const char *h = o->help; *h; h++) {
             fputc(*h, f);

@@ -52,13 +52,18 @@ static void usage(FILE *f)
 }
 
 
+static const cli_opt models_options[] = {
+    {"--names", NULL, NULL, NULL, 0, 0, 0, NULL, "only the names, one per line (shell completion)"},
+    {0}};
+static const cli_cmd models_cmd = {"models", "[--names]", "the models built into srgan", NULL,
+                                   models_options, 0, 0, 0, 0};
+
 static int cmd_models(int argc, char **argv)
 {
-    int names_only = argc == 2 && !strcmp(argv[1], "--names"); /* for shell completion */
-    if (argc > 1 && !names_only) {
-        fprintf(stderr, "usage: srgan models [--names]\n");
-        return SR_EXIT_USAGE;
-    }
+    int names_only = 0;
+    int rc = cli_parse(&models_cmd, argc, argv, &names_only);
+    if (rc >= 0)
+        return rc;
     sr_embedded_model e;
     for (int i = 0; names_only && sr_embedded_get(i, &e); i++)
         printf("%s\n", e.name);
@@ -78,9 +83,15 @@ static int cmd_models(int argc, char **argv)
     return SR_EXIT_OK;
 }
 
+static const cli_opt no_options[] = {{0}};
+static const cli_cmd version_cmd = {"version", "", "the version and the convolution kernels",
+                                    NULL, no_options, 0, 0, 0, 0};
+
 static int cmd_version(int argc, char **argv)
 {
-    (void)argc, (void)argv;
+    int rc = cli_parse(&version_cmd, argc, argv, NULL);
+    if (rc >= 0)
+        return rc;
     printf("srgan %s (convolution kernels: %s%s)\n", SR_VERSION, sr_kernel_path(),
            sr_precision_available(SR_PRECISION_BF16) ? ", --precision bf16 available" : "");
     return SR_EXIT_OK;

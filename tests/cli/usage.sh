@@ -30,8 +30,19 @@ has "unknown model family 'nope' (realesrgan, waifu2x or realcugan)"
 expect 2 "$SRGAN" frobnicate
 expect 0 "$SRGAN" --version
 grep -q "^srgan " _out || fail "--version output"
+expect 2 "$SRGAN" models --bogus
+has "unknown option '--bogus'"
 expect 0 "$SRGAN" models
 grep -q "realesr-animevideov3-x4" _out || fail "models list"
 expect 0 "$SRGAN" batch --help
 grep -q -- "--sequential" _out || fail "batch --help"
+# every command's help: an option's help starts at column 24 after a space, or on the next line (an
+# option exactly 21 characters wide once ran into its help: "--sampling area|photophoto")
+for c in batch upscale video stream resize downscale degrade psnr eval train models \
+    parallel-benchmark version; do
+    expect 0 "$SRGAN" $c --help
+    awk 'substr($0, 1, 3) == "  -" && substr($0, 23, 1) != " " && NF > 3 {
+        print "help runs into its option: " $0; bad = 1 } END { exit bad }' _out ||
+        fail "$c --help"
+done
 exit 0
