@@ -206,6 +206,76 @@ static void test_export_matches_trainer(void **state)
     free(theta), free(lr), free(hr);
 }
 
+/* Growth: a wider, deeper network started from a smaller one computes the same function (up to
+ * the order of the sums), yet its new channels have weights to learn with; the smaller one is
+ * found from its exported file's size alone. */
+static void test_growth_keeps_the_function(void **state)
+{
+    (void)state;
+    sr__tnet o, n;
+    assert_int_equal(sr__tnet_layout(2, 8, 2, &o, NULL), SR_OK);
+    assert_int_equal(sr__tnet_layout(2, 12, 5, &n, NULL), SR_OK);
+    int p = 14;
+    float *wo = malloc(o.nparam * sizeof(float)), *wn = malloc(n.nparam * sizeof(float));
+    sr__tnet_init(&o, 4, wo);
+    for (size_t i = 0; i < o.nparam; i++) /* slopes and biases away from their initial values */
+        wo[i] += 0.05f * frand();
+    sr__tnet_init(&n, 9, wn);
+    sr__tnet_grow(&o, wo, &n, wn);
+    float *lr = rand_buf(3 * p * p), *hr = calloc(12 * p * p, sizeof(float)), *first;
+    const float *out;
+    sr__tpacked pk;
+    sr__tctx *co = sr__tctx_create(&o, p), *cn = sr__tctx_create(&n, p);
+    assert_int_equal(sr__tpacked_make(&o, wo, &pk, NULL), SR_OK);
+    double lo = sr__tnet_sample(&o, &pk, wo, co, lr, hr, SR_LOSS_L1, NULL, 1.f, &out);
+    sr__tpacked_free(&pk);
+    first = malloc(12 * p * p * sizeof(float));
+    memcpy(first, out, 12 * p * p * sizeof(float));
+    assert_int_equal(sr__tpacked_make(&n, wn, &pk, NULL), SR_OK);
+    double ln = sr__tnet_sample(&n, &pk, wn, cn, lr, hr, SR_LOSS_L1, NULL, 1.f, &out);
+    sr__tpacked_free(&pk);
+    float worst = 0;
+    for (int i = 0; i < 12 * p * p; i++)
+        worst = fmaxf(worst, fabsf(out[i] - first[i]));
+    print_message("grown 8x2 -> 12x5: max |difference| %.2e, loss %.6f vs %.6f\n", worst, lo, ln);
+    assert_true(worst < 1e-5f);
+    /* the new channels of the first layer read the input; nothing reads them yet */
+    int fresh = 0;
+    for (int c = 8; c < 12; c++)
+        fresh += wn[n.w_off[0] + (size_t)c * 27] != 0;
+    assert_int_equal(fresh, 4);
+    assert_true(wn[n.w_off[1] + 10 * 9] == 0); /* layer 1: old output 0 from new input 10 */
+    /* layer 2 of 5 grown blocks is an added identity: one after every 8x2's 2/3 blocks */
+    assert_true(wn[n.w_off[2] + ((size_t)5 * 12 + 5) * 9 + 4] == 1);
+    assert_true(wn[n.a_off[2] + 5] == 1);
+
+    /* from the exported file: the 8x2 found by size, the same weights */
+    char *param, path[4200];
+    uint8_t *bin, *back;
+    size_t blen;
+    assert_int_equal(sr__tnet_export(&o, wo, &param, &bin, &blen, NULL), SR_OK);
+    char *d = make_temp_dir();
+    snprintf(path, sizeof path, "%s/small.bin", d);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bin, 1, blen, f), blen);
+    fclose(f);
+    sr__tnet got;
+    sr_error err;
+    assert_int_equal(sr__tnet_import(path, 12, 5, &got, &back, &err), SR_OK);
+    assert_int_equal(got.channels, 8);
+    assert_int_equal(got.blocks, 2);
+    assert_int_equal(got.scale, 2);
+    assert_memory_equal(back, wo, o.nparam * sizeof(float));
+    free(back);
+    assert_int_equal(sr__tnet_import(path, 6, 5, &got, &back, &err), SR_E_INVALID);
+    assert_non_null(strstr(err.msg, "not a srgan-photo network of at most 6x5"));
+    remove_tree(d);
+    free(d), free(param), free(bin);
+    sr__tctx_free(co), sr__tctx_free(cn);
+    free(wo), free(wn), free(lr), free(hr), free(first);
+}
+
 /* ---- the loop, end to end, on generated photos ---- */
 
 static char *dir;
@@ -362,9 +432,9 @@ static void test_training_is_reproducible_and_resumes_exactly(void **state)
     assert_int_equal(nd, ne);
     assert_true(memcmp(bd, be, nd) != 0);
     free(bd), free(be);
-    p5.channels = 16;
+    p5.channels = 4;
     assert_int_equal(sr_train_run(&p5, &err), SR_E_INVALID);
-    assert_non_null(strstr(err.msg, "a 8x1 network cannot start a 16x1 one"));
+    assert_non_null(strstr(err.msg, "a 8x1 network cannot start a 4x1 one"));
 }
 
 /* With --degrade: still the same weights for any thread count and across a resume, other
@@ -429,9 +499,9 @@ static void test_degraded_training(void **state)
     snprintf(pe, sizeof pe, "%s.bin", e);
     snprintf(pf, sizeof pf, "%s.bin", f);
     assert_same_file(pe, pf);
-    p7.channels = 16;
+    p7.channels = 4;
     assert_int_equal(sr_train_run(&p7, &err), SR_E_INVALID);
-    assert_non_null(strstr(err.msg, "not a 16x1 srgan-photo network"));
+    assert_non_null(strstr(err.msg, "not a srgan-photo network of at most 4x1"));
 }
 
 int main(void)
@@ -442,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_shuffle_transpose),
         cmocka_unit_test(test_network_gradient),
         cmocka_unit_test(test_export_matches_trainer),
+        cmocka_unit_test(test_growth_keeps_the_function),
         cmocka_unit_test_setup_teardown(test_training_lowers_the_loss, setup_photos,
                                         teardown_photos),
         cmocka_unit_test_setup_teardown(test_training_is_reproducible_and_resumes_exactly,

@@ -70,8 +70,9 @@ static const cli_opt train_options[] = {
     {"--resume", NULL, "CKPT", cli_v_str, P(resume), 0, 0, NULL,
      "continue from a checkpoint (NAME.ckpt)"},
     {"--init", NULL, "CKPT|MODEL", cli_v_str, P(init), 0, 0, NULL,
-     "start from another run's weights (same CxB, any scale): its\n"
-     "checkpoint, its .param/.bin or an embedded model's name"},
+     "start from another run's weights (any scale; a smaller CxB\n"
+     "grows into --arch): its checkpoint, its .param/.bin or an\n"
+     "embedded model's name"},
     {"--seed", NULL, "S", cli_v_u64, P(seed), 0, 0, NULL,
      "initialisation and crop order (default 1)"},
     {"--threads", "-j", "N", cli_v_int, P(threads), 1, 1024, NULL, "(default: all cores)"},

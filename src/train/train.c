@@ -128,10 +128,11 @@ static sr_status load_ckpt(state *st, const char *path, sr_error *err)
     return s;
 }
 
-/* Warm start: the averaged weights of another run with the same body (any scale), from its
- * checkpoint or from the model it exported (a .param path, its .bin beside it, or an embedded
- * model's name); all but the last convolution when the scales differ (EDSR's trick: x3/x4
- * start from a trained x2). */
+/* Warm start: the averaged weights of another run (any scale), from its checkpoint or from the
+ * model it exported (a .param path, its .bin beside it, or an embedded model's name); all but
+ * the last convolution when the scales differ (EDSR's trick: x3/x4 start from a trained x2).
+ * A smaller network grows into this one (sr__tnet_grow), so a wider or deeper run starts from
+ * a trained one's function instead of from noise. */
 static sr_status warm_start(state *st, const char *path, sr_error *err)
 {
     uint8_t *buf = NULL;
@@ -150,13 +151,11 @@ static sr_status warm_start(state *st, const char *path, sr_error *err)
     }
     if (s)
         return s;
-    if (other.channels != st->net.channels || other.blocks != st->net.blocks)
+    if (other.channels > st->net.channels || other.blocks > st->net.blocks)
         s = sr__err_at(err, SR_E_INVALID, path, "a %dx%d network cannot start a %dx%d one",
                     other.channels, other.blocks, st->net.channels, st->net.blocks);
-    if (!s) {
-        size_t n = other.scale == st->net.scale ? st->net.nparam : st->net.w_off[st->net.nconv - 1];
-        memcpy(st->theta, w, n * sizeof(float));
-    }
+    if (!s)
+        sr__tnet_grow(&other, w, &st->net, st->theta);
     free(buf);
     return s;
 }

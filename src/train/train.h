@@ -57,8 +57,16 @@ double sr__tnet_sample(const sr__tnet *n, const sr__tpacked *pk, const float *th
 sr_status sr__tnet_export(const sr__tnet *n, const float *theta, char **param, uint8_t **bin,
                           size_t *bin_len, sr_error *err);
 
-/* Weights of an exported network (an embedded model's name, NAME.param or NAME.bin), with
- * the scale its size implies; *theta (malloc'd floats in theta's layout) to be freed. */
+/* Growth (Net2Net-style): theta, initialised for n, takes the weights w of a network o with
+ * no more channels and blocks, such that n computes exactly o's function: o's weights in the
+ * first channels, zero from the new channels into the old ones, and each added block an
+ * identity (centre tap 1, PReLU slope 1) placed evenly between o's. The last convolution is
+ * kept fresh when the scales differ. */
+void sr__tnet_grow(const sr__tnet *o, const float *w, const sr__tnet *n, float *theta);
+
+/* Weights of an exported network (an embedded model's name, NAME.param or NAME.bin) of
+ * channels x blocks, or failing that of the one smaller CxB its size fits, with the scale its
+ * size implies (in *n); *theta (malloc'd floats in theta's layout) to be freed. */
 sr_status sr__tnet_import(const char *name, int channels, int blocks, sr__tnet *n, uint8_t **theta,
                           sr_error *err);
 

@@ -313,7 +313,60 @@ sr_status sr__tnet_export(const sr__tnet *n, const float *theta, char **param, u
     return SR_OK;
 }
 
+/* ---- growth: a larger network that starts out computing what a smaller one does ---- */
+
+/* Where the smaller network's body layer j (1-based) sits in the larger one: the added layers
+ * are spread evenly, one after every blocks/added old ones. */
+static int grown_index(const sr__tnet *o, const sr__tnet *n, int j)
+{
+    int added = n->blocks - o->blocks;
+    return j + (o->blocks ? (j - 1) * added / o->blocks : 0);
+}
+
+void sr__tnet_grow(const sr__tnet *o, const float *w, const sr__tnet *n, float *theta)
+{
+    int map[SR_TRAIN_MAX_CONVS]; /* n's layer -> o's, or -1 for an added identity layer */
+    for (int l = 0; l < n->nconv; l++)
+        map[l] = -1;
+    map[0] = 0;
+    for (int j = 1; j <= o->blocks; j++)
+        map[grown_index(o, n, j)] = j;
+    map[n->nconv - 1] = o->scale == n->scale ? o->nconv - 1 : -2; /* -2: keep the fresh init */
+    for (int l = 0; l < n->nconv; l++) {
+        int k = map[l], ci = n->cin[l], co = n->cout[l];
+        float *tw = theta + n->w_off[l], *tb = theta + n->b_off[l];
+        float *ta = l < n->nconv - 1 ? theta + n->a_off[l] : NULL;
+        if (k == -2)
+            continue;
+        if (k < 0) { /* identity: the centre tap 1 on the diagonal, a linear PReLU */
+            memset(tw, 0, (size_t)co * ci * 9 * sizeof(float));
+            for (int c = 0; c < co; c++)
+                tw[((size_t)c * ci + c) * 9 + 4] = 1, tb[c] = 0, ta[c] = 1;
+            continue;
+        }
+        int oi = o->cin[k], oo = o->cout[k];
+        const float *ow = w + o->w_off[k], *ob = w + o->b_off[k];
+        /* Old outputs keep their weights from old inputs and ignore the new ones; the new
+         * outputs keep their random weights, so they learn, but nothing reads them yet. */
+        for (int c = 0; c < oo; c++) {
+            memcpy(tw + (size_t)c * ci * 9, ow + (size_t)c * oi * 9, (size_t)oi * 9 * sizeof(float));
+            memset(tw + ((size_t)c * ci + oi) * 9, 0, (size_t)(ci - oi) * 9 * sizeof(float));
+            tb[c] = ob[c];
+            if (ta)
+                ta[c] = w[o->a_off[k] + c];
+        }
+    }
+}
+
 /* ---- import (the inverse of export: warm starts from a model) ---- */
+
+static size_t exported_bytes(int scale, int channels, int blocks)
+{
+    sr__tnet t;
+    if (sr__tnet_layout(scale, channels, blocks, &t, NULL))
+        return 0;
+    return t.nparam * sizeof(float) + (size_t)t.nconv * 4;
+}
 
 sr_status sr__tnet_import(const char *name, int channels, int blocks, sr__tnet *n, uint8_t **theta,
                           sr_error *err)
@@ -338,14 +391,23 @@ sr_status sr__tnet_import(const char *name, int channels, int blocks, sr__tnet *
         bin = file;
     }
     /* The scale is the one whose layout has exactly this many bytes: the floats, plus a 4-byte
-     * fp32 tag before each convolution's weights. */
-    int found = 0;
-    for (int sc = 2; !s && sc <= 4 && !found; sc++)
-        if (!sr__tnet_layout(sc, channels, blocks, n, NULL) &&
-            len == n->nparam * sizeof(float) + (size_t)n->nconv * 4)
+     * fp32 tag before each convolution's weights. The CxB asked for first; failing that, the
+     * one smaller network of that size that could grow into it. */
+    int found = 0, fc = channels, fb = blocks, many = 0;
+    for (int sc = 2; !s && sc <= 4; sc++)
+        if (len == exported_bytes(sc, channels, blocks))
             found = sc;
-    if (!s && !found)
-        s = sr__err_at(err, SR_E_INVALID, name, "not a %dx%d srgan-photo network (%zu bytes of weights)", channels, blocks, len);
+    for (int c = 4; !s && !found && c <= channels; c++)
+        for (int b = 0; b <= blocks; b++)
+            for (int sc = 2; sc <= 4; sc++)
+                if (len == exported_bytes(sc, c, b))
+                    many += !!found, found = sc, fc = c, fb = b;
+    if (!s && (!found || many))
+        s = sr__err_at(err, SR_E_INVALID, name,
+                       "not a srgan-photo network of at most %dx%d (%zu bytes of weights%s)",
+                       channels, blocks, len, many ? " fit several" : "");
+    if (!s)
+        sr__tnet_layout(found, fc, fb, n, NULL);
     float *t = s ? NULL : malloc(n->nparam * sizeof(float));
     if (!s && !t)
         s = sr__err(err, SR_E_NOMEM, "out of memory");
