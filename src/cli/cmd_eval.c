@@ -93,8 +93,12 @@ int cmd_degrade(int argc, char **argv)
     const char *dot = np == 2 ? strrchr(pos[1], '.') : NULL;
     if (np != 2 || !spec)
         return bad_usage("degrade", "needs IN, OUT and --degrade");
-    if (!dot || !sr_format_from_name(dot + 1, &fmt))
-        return bad_usage("degrade", "OUT needs a .png, .bmp or .tga extension");
+    /* Lossless only: a .jpg would be the degraded pixels compressed once more, at another
+     * quality than the one drawn (and --denoise auto would read that one). */
+    if (!dot || !sr_format_from_name(dot + 1, &fmt) ||
+        (fmt != SR_FMT_PNG && fmt != SR_FMT_BMP && fmt != SR_FMT_TGA))
+        return bad_usage("degrade", "OUT needs a .png, .bmp or .tga extension (lossless: the "
+                                    "degradation's JPEG is already in the pixels)");
     sr_degradation d;
     sr_error err;
     if (sr_degradation_parse(spec, &d, &err))

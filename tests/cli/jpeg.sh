@@ -49,6 +49,10 @@ cmp -s r1.png r2.png || fail "same seed, different output"
 cmp -s r1.png r3.png && fail "different seeds, same output"
 expect 2 "$SRGAN" degrade src.png x.png --degrade jpeg=101
 has "degradation 'jpeg=101': want blur=SIGMA, noise=LEVELS or jpeg=QUALITY"
+# a lossy OUT would compress the degraded pixels again at another quality: refused
+expect 2 "$SRGAN" degrade src.png x.jpg --degrade jpeg=75
+has "OUT needs a .png, .bmp or .tga extension (lossless"
+[ -e x.jpg ] && fail "degrade wrote a JPEG"
 
 # --denoise: values, and a fixed strength on a model that cannot denoise
 expect 2 "$SRGAN" batch in out2 --denoise 1.5
