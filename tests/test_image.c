@@ -88,7 +88,7 @@ static void test_lossless_round_trips(void **state)
     }
 }
 
-/* srgan's PNG writer: every channel count, one pixel to several deflate bands (over 1 MB of
+/* srgan's PNG writer: every channel count, one pixel to several deflate bands (256 KB of
  * rows), the same bytes for any thread count, and the pixels back exactly through stb's
  * decoder. Photo-like content (smooth plus noise) so every row filter gets chosen somewhere. */
 static void test_png_writer(void **state)
