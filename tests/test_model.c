@@ -72,8 +72,10 @@ static void test_loads_tiny_model(void **state)
         /* two 3x3 convs: radius 2 input pixels; the nearest branch needs less */
         assert_int_equal(sr_model_halo(m), 2);
         assert_int_equal(sr_model_alignment(m), 1);
-        assert_int_equal(m->nlayers, 7); /* the PReLU is fused into c1 */
+        assert_int_equal(m->nlayers, 6); /* the PReLU is fused into c1, the add into up */
         assert_int_equal(sr__layer_conv(&m->layers[2])->act, SR_ACT_PRELU);
+        assert_int_equal(m->layers[5].n_in, 2);
+        assert_int_equal(m->layers[5].out[0], m->output_blob);
         assert_true(sr_model_flops(m, 10, 10) == 2.0 * (108 + 432) * 100);
         sr_model_free(m);
         free(b.p);
@@ -111,6 +113,57 @@ static char *replace(const char *s, const char *from, const char *to)
     strcpy(r + (at - s), to);
     strcat(r, at + strlen(from));
     return r;
+}
+
+/* The whole tiny net's floats on a w x h input. */
+static float *run_tiny(const char *param, int w, int h, int *nlayers)
+{
+    bytes b = tiny_bin(0);
+    sr_model *m;
+    sr_net *net;
+    sr_error e;
+    sr_status s = sr_model_load_memory(param, strlen(param), b.p, b.n, "tiny", NULL, &m, &e);
+    if (!s)
+        s = sr_net_create(m, 16, &net, &e);
+    if (s)
+        fail_msg("%s", e.msg);
+    *nlayers = m->nlayers;
+    float *x = sr__net_input(net);
+    for (int i = 0; i < 3 * w * h; i++)
+        x[i] = (float)((i * 37 % 101) / 101.0);
+    const float *y;
+    sr__shape os;
+    const sr__pass alone = {0, 1, sr__net_own(net), SR_STATS_OWN, NULL};
+    assert_int_equal(sr__net_forward(net, &alone, w, h, 0, 0, &y, &os, &e), SR_OK);
+    assert_int_equal(os.c * os.w * os.h, 12 * w * h);
+    float *copy = malloc(12 * (size_t)w * h * sizeof(float));
+    memcpy(copy, y, 12 * (size_t)w * h * sizeof(float));
+    sr_net_free(net);
+    sr_model_free(m);
+    free(b.p);
+    return copy;
+}
+
+/* An add after an Interp folds into it (one pass and one full-size buffer fewer) with the same
+ * bits as the add run alone: the same graph with the Interp moved up, so that the add follows
+ * the PixelShuffle and cannot fold, computes identical floats; nearest and bilinear. */
+static void test_add_folds_into_interp(void **state)
+{
+    (void)state;
+    for (int type = 1; type <= 2; type++) {
+        char *param = replace(tiny_param, "0=1 1=2.0", type == 1 ? "0=1 1=2.0" : "0=2 1=2.0");
+        const char *up = strstr(param, "Interp"), *ps = strstr(param, "PixelShuffle");
+        size_t n_ps = (size_t)(up - ps), n_up = (size_t)(strstr(up, "\n") + 1 - up);
+        char *moved = strdup(param); /* the Interp line first, then the PixelShuffle's */
+        memcpy(moved + (ps - param), up, n_up);
+        memcpy(moved + (ps - param) + n_up, ps, n_ps);
+        int nf, nu;
+        float *fused = run_tiny(param, 13, 9, &nf), *alone = run_tiny(moved, 13, 9, &nu);
+        assert_int_equal(nf, 6);
+        assert_int_equal(nu, 7);
+        assert_memory_equal(fused, alone, 12 * 13 * 9 * sizeof(float));
+        free(fused), free(alone), free(param), free(moved);
+    }
 }
 
 static void test_rejects_corrupt_models(void **state)
@@ -252,7 +305,8 @@ static void test_shared_models(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_loads_tiny_model),   cmocka_unit_test(test_half_conversion),
+        cmocka_unit_test(test_loads_tiny_model),
+        cmocka_unit_test(test_add_folds_into_interp),   cmocka_unit_test(test_half_conversion),
         cmocka_unit_test(test_rejects_corrupt_models), cmocka_unit_test(test_embedded_models),
         cmocka_unit_test(test_shared_models),
     };

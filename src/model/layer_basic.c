@@ -255,10 +255,23 @@ static void binaryop_forward(const sr__layer *l, const float *const *in, const s
     }
 }
 
+/* An add of two blobs, one of them the output of the layer just before (an Interp: the
+ * upsampled input that Real-ESRGAN's compact nets add to their pixel-shuffled output), becomes
+ * that layer's addend. a + b == b + a exactly, so the bits stay. Shapes are checked at run
+ * time by the layer's shape (broadcasting adds do not fold). */
+static int binaryop_fuse(sr__layer *l, sr__layer *prev)
+{
+    const binaryop_p *p = l->p;
+    if (p->op != OP_ADD || p->scalar || !(prev->ops->flags & SR_LF_ADDEND) || prev->n_in != 1)
+        return 0;
+    prev->in[prev->n_in++] = l->in[0] == prev->out[0] ? l->in[1] : l->in[0];
+    return 1;
+}
+
 const sr__layer_ops sr__layer_binaryop = {.name = "BinaryOp", .keys = SR__KEYS(0, 1, 2),
                                           .flags = SR_LF_SLICED,
                                           .load = binaryop_load, .shape = binaryop_shape,
-                                          .forward = binaryop_forward};
+                                          .forward = binaryop_forward, .fuse = binaryop_fuse};
 
 /* ---- Eltwise: product, (weighted) sum or maximum of equal-shaped inputs ---- */
 

@@ -125,7 +125,8 @@ static int interp_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
     if (w < 1 || h < 1 || w > 1 << 20 || h > 1 << 20)
         return -1;
     out[0] = (sr__shape){in[0].c, (int)h, (int)w};
-    return 0;
+    /* a folded add's other input (SR_LF_ADDEND): exactly the output's shape */
+    return l->n_in == 2 && (in[1].c != out[0].c || in[1].h != h || in[1].w != w) ? -1 : 0;
 }
 
 static sr__ws_need interp_workspace(const sr__layer *l, const sr__shape *in, const sr__shape *out)
@@ -146,11 +147,16 @@ static void interp_forward(const sr__layer *l, const float *const *in, const sr_
     for (int c = 0; c < ins[0].c; c++) {
         const float *src = in[0] + (size_t)c * sr__plane(&ins[0]);
         float *dst = out[0] + (size_t)c * sr__plane(&outs[0]);
+        /* a folded add: its sum is (interpolated) + addend, as BinaryOp's a + b bit for bit */
+        const float *add = l->n_in == 2 ? in[1] + (size_t)c * sr__plane(&outs[0]) : NULL;
         if (type == 1) {
             for (int y = (int)y0; y < (int)y1; y++) {
                 const float *srow = src + (size_t)((long)y * h / oh) * w;
+                float *d = dst + (size_t)y * ow;
                 for (int x = 0; x < ow; x++)
-                    dst[(size_t)y * ow + x] = srow[(long)x * w / ow];
+                    d[x] = srow[(long)x * w / ow];
+                for (int x = 0; add && x < ow; x++)
+                    d[x] += add[(size_t)y * ow + x];
             }
             continue;
         }
@@ -178,6 +184,8 @@ static void interp_forward(const sr__layer *l, const float *const *in, const sr_
                 d[x] = nt == 2 ? rows[x] * wy[0] + rows[ow + x] * wy[1]
                                : rows[x] * wy[0] + rows[ow + x] * wy[1] + rows[2 * ow + x] * wy[2] +
                                      rows[3 * ow + x] * wy[3];
+            for (int x = 0; add && x < ow; x++)
+                d[x] += add[(size_t)y * ow + x];
         }
     }
 }
@@ -221,7 +229,7 @@ static void interp_origin(const sr__layer *l, const sr__shape *in, long *o)
 }
 
 const sr__layer_ops sr__layer_interp = {
-    .name = "Interp", .keys = SR__KEYS(0, 1, 2, 3, 4, 5, 6), .flags = SR_LF_SLICED,
+    .name = "Interp", .keys = SR__KEYS(0, 1, 2, 3, 4, 5, 6), .flags = SR_LF_SLICED | SR_LF_ADDEND,
     .load = interp_load,
     .shape = interp_shape, .forward = interp_forward, .workspace = interp_workspace,
     .geometry = interp_geometry, .origin = interp_origin};

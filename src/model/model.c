@@ -132,9 +132,10 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
     return SR_OK;
 }
 
-/* Folds an activation that is the only consumer of a layer's output into that layer's store
- * (the activation's fuse: a PReLU or ReLU after a convolution), then prepares every layer's
- * weights for the kernels at the load's precision. */
+/* Folds a layer that is the only consumer of the previous layer's output into that layer's
+ * store (its fuse: a PReLU or ReLU after a convolution; an add after an Interp, which saves a
+ * full-size buffer and a pass at the end of every Real-ESRGAN-style net), then prepares every
+ * layer's weights for the kernels at the load's precision. */
 static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precision precision,
                                   sr_error *err)
 {
@@ -142,7 +143,14 @@ static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precisio
     for (int i = 0; i < m->nlayers; i++) {
         sr__layer *l = &m->layers[i];
         sr__layer *prev = n ? &m->layers[n - 1] : NULL;
-        int fusable = prev && l->ops->fuse && l->n_in == 1 && l->in[0] == prev->out[0] &&
+        int reads = prev && (l->in[0] == prev->out[0] || (l->n_in == 2 && l->in[1] == prev->out[0]));
+        /* two inputs: alike in channels and resolution (no broadcasting) */
+        int alike = l->n_in == 1 ||
+                    (l->n_in == 2 && m->blob_c[l->in[0]] == m->blob_c[l->in[1]] &&
+                     m->blob_scale[l->in[0]].num &&
+                     m->blob_scale[l->in[0]].num * m->blob_scale[l->in[1]].den ==
+                         m->blob_scale[l->in[1]].num * m->blob_scale[l->in[0]].den);
+        int fusable = reads && alike && l->ops->fuse && prev->n_out == 1 &&
                       consumers[prev->out[0]] == 1 && prev->out[0] != m->output_blob;
         if (fusable && l->ops->fuse(l, prev)) {
             prev->out[0] = l->out[0];
@@ -371,10 +379,10 @@ sr_status sr_model_load_memory(const char *param, size_t param_len, const void *
                     "kernel");
     if (!s)
         s = build_layers(m, &pp, bin, bin_len, err);
+    if (!s) /* first: fusing relies on every blob's resolution, and changes none */
+        s = derive_geometry(m, err);
     if (!s)
         s = fuse_and_prepare(m, consumers, prec, err);
-    if (!s)
-        s = derive_geometry(m, err);
     if (!s)
         s = check_sizes(m, err);
     if (!s && params)

@@ -89,6 +89,8 @@ enum {
                         * shared tile calls it; otherwise thread 0 runs it alone */
     SR_LF_INEXACT = 8, /* its output depends on the whole tile (global statistics, U-Net crops):
                         * tiles cannot equal the whole image (sr_model_exact_tiles) */
+    SR_LF_ADDEND = 16, /* a BinaryOp add after it may fold in: a second input, of the output's
+                        * shape and resolution, that forward adds to each result */
 };
 
 /* Everything srgan knows about one ncnn layer type, in one place: adding a type is a file that
@@ -119,8 +121,8 @@ struct sr__layer_ops {
     double (*flops)(const sr__layer *l, const sr__shape *in, const sr__shape *out); /* NULL: 0 */
     /* After loading and fusing: weights packed for the kernels, at the load's precision. */
     sr_status (*prepare)(sr__layer *l, sr_precision precision, sr_error *err);
-    /* Folds l, an activation that is the only consumer of prev's output, into prev's store;
-     * 1 if done (l->p may have been moved). NULL: never. */
+    /* Folds l, the only consumer of prev's output (an activation, or an add of it and an
+     * earlier blob), into prev's store; 1 if done (l->p may have been moved). NULL: never. */
     int (*fuse)(sr__layer *l, sr__layer *prev);
     /* Channels of whole-image statistics its output holds (a global average pool: Real-CUGAN's
      * squeeze-and-excitation, which a pass may save or replace); NULL or 0: none. */
