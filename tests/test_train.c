@@ -435,6 +435,16 @@ static void test_training_is_reproducible_and_resumes_exactly(void **state)
     p5.channels = 4;
     assert_int_equal(sr_train_run(&p5, &err), SR_E_INVALID);
     assert_non_null(strstr(err.msg, "a 8x1 network cannot start a 4x1 one"));
+    /* --steps 0 writes the start as it is: from the checkpoint, that run's own model */
+    char g[4200], pg[4300];
+    snprintf(g, sizeof g, "%s/as_is", dir);
+    watch w8 = {0};
+    sr_train_params p8 = tiny(g, &w8);
+    p8.steps = 0;
+    p8.init = ck;
+    assert_int_equal(sr_train_run(&p8, &err), SR_OK);
+    snprintf(pg, sizeof pg, "%s.bin", g);
+    assert_same_file(pa, pg);
 }
 
 /* With --degrade: still the same weights for any thread count and across a resume, other

@@ -43,8 +43,9 @@ static const cli_opt train_options[] = {
      "writes NAME.param + NAME.bin (ncnn; the averaged weights) and NAME.ckpt"},
     {"--arch", NULL, "CxB", v_arch, P(channels), 0, 0, NULL,
      "C channels, B body convolutions (default 48x12)"},
-    {"--steps", NULL, "N", cli_v_int, P(steps), 1, 100000000, NULL,
-     "optimiser steps in all (default 10000)"},
+    {"--steps", NULL, "N", cli_v_int, P(steps), 0, 100000000, NULL,
+     "optimiser steps in all (default 10000); 0: write the\n"
+     "initial network (e.g. one grown by --init) as it is"},
     {"--batch", NULL, "B", cli_v_int, P(batch), 1, 1024, NULL, "crops per step (default 16)"},
     {"--patch", NULL, "PX", cli_v_int, P(patch), 8, 512, NULL,
      "low-resolution crop side (default 40)"},

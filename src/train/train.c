@@ -352,7 +352,7 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
     int S = p->scale, small = 0;
     char ckpt[4096], msg[256];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", p->out);
-    if (B < 1 || B > 1024 || P < 8 || P > 512 || p->steps < 1 || !(p->lr > 0))
+    if (B < 1 || B > 1024 || P < 8 || P > 512 || p->steps < 0 || !(p->lr > 0))
         return sr__err(err, SR_E_INVALID, "training: bad batch %d, patch %d, steps %d or lr %g",
                        B, P, p->steps, p->lr);
     sr_status s = p->resume ? load_ckpt(&st, p->resume, err)
@@ -382,7 +382,7 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
         s = workers_make(&wk, &st.net, T, B, P, S, err);
     double per_step = 3 * sr__tnet_flops_per_pixel(&st.net) * P * P * B; /* fwd + 2 bwd */
     double t_report = sr__now(), t_ckpt = t_report, loss_acc = 0, lr = 0;
-    int steps_acc = 0;
+    int steps_acc = 0, ran = 0;
     while (!s && st.step < p->steps && !(p->stop && *p->stop)) {
         double loss = 0;
         lr = learning_rate(p, st.step);
@@ -390,7 +390,7 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
         if (s)
             break;
         loss_acc += loss;
-        steps_acc++;
+        steps_acc++, ran++;
         double now = sr__now();
         int validate_now = val.n && p->val_every > 0 && st.step % p->val_every == 0;
         if (now - t_report >= p->report_seconds || validate_now || st.step == p->steps) {
@@ -414,7 +414,8 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
         s = save_ckpt(&st, ckpt, err);
         if (!s)
             s = write_model(&st, p->out, err);
-        if (!s && val.n && (p->val_every <= 0 || st.step % p->val_every))
+        /* the loop validated this step if it ran one and the step is a multiple of val_every */
+        if (!s && val.n && (!ran || p->val_every <= 0 || st.step % p->val_every))
             s = validate(&st, &val, T, &pr, err);
         pr.step = st.step, pr.steps = p->steps;
         if (steps_acc) { /* the steps since the last report (all of them if there was none) */
