@@ -143,13 +143,13 @@ static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precisio
     for (int i = 0; i < m->nlayers; i++) {
         sr__layer *l = &m->layers[i];
         sr__layer *prev = n ? &m->layers[n - 1] : NULL;
-        int reads = prev && (l->in[0] == prev->out[0] || (l->n_in == 2 && l->in[1] == prev->out[0]));
-        /* two inputs: alike in channels and resolution (no broadcasting) */
-        int alike = l->n_in == 1 ||
-                    (l->n_in == 2 && m->blob_c[l->in[0]] == m->blob_c[l->in[1]] &&
-                     m->blob_scale[l->in[0]].num &&
-                     m->blob_scale[l->in[0]].num * m->blob_scale[l->in[1]].den ==
-                         m->blob_scale[l->in[1]].num * m->blob_scale[l->in[0]].den);
+        int reads = prev && (l->in[0] == prev->out[0] ||
+                             (l->n_in == 2 && l->in[1] == prev->out[0]));
+        /* two inputs: alike in channels and resolution, no broadcasting (scales are reduced
+         * fractions, so equal ones are equal field by field) */
+        sr__ratio a = m->blob_scale[l->in[0]], b = m->blob_scale[l->in[l->n_in > 1]];
+        int alike = l->n_in == 1 || (l->n_in == 2 && m->blob_c[l->in[0]] == m->blob_c[l->in[1]] &&
+                                     a.num && a.num == b.num && a.den == b.den);
         int fusable = reads && alike && l->ops->fuse && prev->n_out == 1 &&
                       consumers[prev->out[0]] == 1 && prev->out[0] != m->output_blob;
         if (fusable && l->ops->fuse(l, prev)) {
