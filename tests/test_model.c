@@ -72,10 +72,12 @@ static void test_loads_tiny_model(void **state)
         /* two 3x3 convs: radius 2 input pixels; the nearest branch needs less */
         assert_int_equal(sr_model_halo(m), 2);
         assert_int_equal(sr_model_alignment(m), 1);
-        assert_int_equal(m->nlayers, 6); /* the PReLU is fused into c1, the add into up */
+        /* the PReLU is fused into c1, the add into up, which reads c2's output unshuffled */
+        assert_int_equal(m->nlayers, 5);
         assert_int_equal(sr__layer_conv(&m->layers[2])->act, SR_ACT_PRELU);
-        assert_int_equal(m->layers[5].n_in, 2);
-        assert_int_equal(m->layers[5].out[0], m->output_blob);
+        assert_int_equal(m->layers[4].n_in, 2);
+        assert_int_equal(m->layers[4].in[1], m->layers[3].out[0]);
+        assert_int_equal(m->layers[4].out[0], m->output_blob);
         assert_true(sr_model_flops(m, 10, 10) == 2.0 * (108 + 432) * 100);
         sr_model_free(m);
         free(b.p);
@@ -144,14 +146,17 @@ static float *run_tiny(const char *param, int w, int h, int *nlayers)
     return copy;
 }
 
-/* An add after an Interp folds into it (one pass and one full-size buffer fewer) with the same
- * bits as the add run alone: the same graph with the Interp moved up, so that the add follows
- * the PixelShuffle and cannot fold, computes identical floats; nearest and bilinear. */
+/* An add after an Interp folds into it, and the PixelShuffle that made the add's other input
+ * is done as the Interp reads it (two passes and two full-size buffers fewer), with the same
+ * bits as both run alone: the same graph with the Interp moved up, so that the add follows the
+ * PixelShuffle and nothing folds, computes identical floats; nearest and bilinear, both
+ * PixelShuffle channel orders. */
 static void test_add_folds_into_interp(void **state)
 {
     (void)state;
-    for (int type = 1; type <= 2; type++) {
-        char *param = replace(tiny_param, "0=1 1=2.0", type == 1 ? "0=1 1=2.0" : "0=2 1=2.0");
+    for (int v = 0; v < 4; v++) {
+        char *typed = replace(tiny_param, "0=1 1=2.0", v & 1 ? "0=2 1=2.0" : "0=1 1=2.0");
+        char *param = replace(typed, "c d 0=2", v & 2 ? "c d 0=2 1=1" : "c d 0=2");
         const char *up = strstr(param, "Interp"), *ps = strstr(param, "PixelShuffle");
         size_t n_ps = (size_t)(up - ps), n_up = (size_t)(strstr(up, "\n") + 1 - up);
         char *moved = strdup(param); /* the Interp line first, then the PixelShuffle's */
@@ -159,10 +164,10 @@ static void test_add_folds_into_interp(void **state)
         memcpy(moved + (ps - param) + n_up, ps, n_ps);
         int nf, nu;
         float *fused = run_tiny(param, 13, 9, &nf), *alone = run_tiny(moved, 13, 9, &nu);
-        assert_int_equal(nf, 6);
+        assert_int_equal(nf, 5);
         assert_int_equal(nu, 7);
         assert_memory_equal(fused, alone, 12 * 13 * 9 * sizeof(float));
-        free(fused), free(alone), free(param), free(moved);
+        free(fused), free(alone), free(param), free(moved), free(typed);
     }
 }
 

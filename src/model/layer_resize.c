@@ -85,6 +85,7 @@ static int ratio_of(float f, sr__ratio *r)
 typedef struct {
     int type;        /* 1 nearest, 2 bilinear, 3 bicubic */
     sr__ratio ratio; /* output / input size, exact */
+    shuffle_p addend; /* r > 1: the addend is read through this PixelShuffle (interp_absorb) */
 } interp_p;
 
 static sr_status interp_load(sr__layer *l, const sr__player *pl, const sr__shape *in,
@@ -114,7 +115,7 @@ static sr_status interp_load(sr__layer *l, const sr__player *pl, const sr__shape
     interp_p *p = l->p = malloc(sizeof *p);
     if (!p)
         return sr__err(err, SR_E_NOMEM, "line %d: Interp %s: out of memory", l->line, l->name);
-    *p = (interp_p){type, ratio};
+    *p = (interp_p){type, ratio, {1, 0}};
     return SR_OK;
 }
 
@@ -125,45 +126,83 @@ static int interp_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
     if (w < 1 || h < 1 || w > 1 << 20 || h > 1 << 20)
         return -1;
     out[0] = (sr__shape){in[0].c, (int)h, (int)w};
-    /* a folded add's other input (SR_LF_ADDEND): exactly the output's shape */
-    return l->n_in == 2 && (in[1].c != out[0].c || in[1].h != h || in[1].w != w) ? -1 : 0;
+    /* a folded add's other input (SR_LF_ADDEND): the output's shape, once shuffled */
+    int r = p->addend.r;
+    return l->n_in == 2 && (in[1].c != out[0].c * r * r || (long)in[1].h * r != h ||
+                            (long)in[1].w * r != w) ? -1 : 0;
+}
+
+/* The PixelShuffle that made the addend, done as the add reads it: its output, a full-size
+ * buffer at the end of every Real-ESRGAN-style net, is never written. The sum's bits stay. */
+static int interp_absorb(sr__layer *l, int k, const sr__layer *src)
+{
+    interp_p *p = l->p;
+    if (k != 1 || src->ops != &sr__layer_pixelshuffle || p->addend.r != 1)
+        return 0;
+    p->addend = *(const shuffle_p *)src->p;
+    return 1;
+}
+
+/* Adds the addend's row y (an oc x oh x ow blob, or one PixelShuffle(r) away from it) to
+ * channel c's output row d. */
+static void add_row(const interp_p *p, const float *add, const sr__shape *as, int oc, int c,
+                    int y, float *d, int ow)
+{
+    int r = p->addend.r;
+    if (r == 1) {
+        const float *a = add + ((size_t)c * as->h + y) * ow;
+        for (int x = 0; x < ow; x++)
+            d[x] += a[x];
+        return;
+    }
+    int sy = y % r, w = as->w;
+    for (int sx = 0; sx < r; sx++) {
+        int ic = p->addend.mode == 0 ? (c * r + sy) * r + sx : (sy * r + sx) * oc + c;
+        const float *a = add + ((size_t)ic * as->h + y / r) * w;
+        for (int x = 0; x < w; x++)
+            d[x * r + sx] += a[x];
+    }
 }
 
 static sr__ws_need interp_workspace(const sr__layer *l, const sr__shape *in, const sr__shape *out)
 {
     (void)in;
-    const interp_p *p = l->p; /* 4 rows, 4 weights, 4 taps */
-    return (sr__ws_need){0, p->type == 1 ? 0 : (size_t)out[0].w * 12};
+    const interp_p *p = l->p; /* 4 rows, 4 weights, 4 taps; nearest: 1 tap */
+    return (sr__ws_need){0, (size_t)out[0].w * (p->type == 1 ? 1 : 12)};
 }
 
 static void interp_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                            float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    int type = ((const interp_p *)l->p)->type;
+    const interp_p *p = l->p;
+    int type = p->type, oc = outs[0].c;
     int w = ins[0].w, h = ins[0].h, ow = outs[0].w, oh = outs[0].h;
     size_t y0, y1;
     int nt = type == 2 ? 2 : 4;
+    /* a folded add: its sum is (interpolated) + addend, as BinaryOp's a + b bit for bit */
+    const float *add = l->n_in == 2 ? in[1] : NULL;
     sr__share(oh, rc->ith, rc->nth, &y0, &y1); /* this thread's output rows */
-    for (int c = 0; c < ins[0].c; c++) {
+    float *rows = rc->own, *wx = rc->own + 4 * (size_t)ow;
+    int *ix = type == 1 ? (int *)rc->own : (int *)(wx + 4 * (size_t)ow);
+    for (int x = 0; x < ow; x++)
+        if (type == 1)
+            ix[x] = (int)((long)x * w / ow);
+        else
+            sr__interp_taps(type, x, w, ow, ix + x * nt, wx + x * nt);
+    for (int c = 0; c < oc; c++) {
         const float *src = in[0] + (size_t)c * sr__plane(&ins[0]);
         float *dst = out[0] + (size_t)c * sr__plane(&outs[0]);
-        /* a folded add: its sum is (interpolated) + addend, as BinaryOp's a + b bit for bit */
-        const float *add = l->n_in == 2 ? in[1] + (size_t)c * sr__plane(&outs[0]) : NULL;
         if (type == 1) {
             for (int y = (int)y0; y < (int)y1; y++) {
                 const float *srow = src + (size_t)((long)y * h / oh) * w;
                 float *d = dst + (size_t)y * ow;
                 for (int x = 0; x < ow; x++)
-                    d[x] = srow[(long)x * w / ow];
-                for (int x = 0; add && x < ow; x++)
-                    d[x] += add[(size_t)y * ow + x];
+                    d[x] = srow[ix[x]];
+                if (add)
+                    add_row(p, add, &ins[1], oc, c, y, d, ow);
             }
             continue;
         }
-        float *rows = rc->own, *wx = rc->own + 4 * (size_t)ow;
-        int *ix = (int *)(wx + 4 * (size_t)ow);
-        for (int x = 0; x < ow; x++)
-            sr__interp_taps(type, x, w, ow, ix + x * nt, wx + x * nt);
         for (int y = (int)y0; y < (int)y1; y++) {
             int iy[4];
             float wy[4];
@@ -184,8 +223,8 @@ static void interp_forward(const sr__layer *l, const float *const *in, const sr_
                 d[x] = nt == 2 ? rows[x] * wy[0] + rows[ow + x] * wy[1]
                                : rows[x] * wy[0] + rows[ow + x] * wy[1] + rows[2 * ow + x] * wy[2] +
                                      rows[3 * ow + x] * wy[3];
-            for (int x = 0; add && x < ow; x++)
-                d[x] += add[(size_t)y * ow + x];
+            if (add)
+                add_row(p, add, &ins[1], oc, c, y, d, ow);
         }
     }
 }
@@ -232,4 +271,4 @@ const sr__layer_ops sr__layer_interp = {
     .name = "Interp", .keys = SR__KEYS(0, 1, 2, 3, 4, 5, 6), .flags = SR_LF_SLICED | SR_LF_ADDEND,
     .load = interp_load,
     .shape = interp_shape, .forward = interp_forward, .workspace = interp_workspace,
-    .geometry = interp_geometry, .origin = interp_origin};
+    .geometry = interp_geometry, .origin = interp_origin, .absorb = interp_absorb};

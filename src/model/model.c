@@ -134,8 +134,10 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
 
 /* Folds a layer that is the only consumer of the previous layer's output into that layer's
  * store (its fuse: a PReLU or ReLU after a convolution; an add after an Interp, which saves a
- * full-size buffer and a pass at the end of every Real-ESRGAN-style net), then prepares every
- * layer's weights for the kernels at the load's precision. */
+ * full-size buffer and a pass at the end of every Real-ESRGAN-style net), lets a layer take
+ * over the producer of an input it alone reads (its absorb: the PixelShuffle whose output that
+ * add read, another full-size buffer and pass), then prepares every layer's weights for the
+ * kernels at the load's precision. */
 static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precision precision,
                                   sr_error *err)
 {
@@ -160,6 +162,22 @@ static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precisio
         if (n != i)
             m->layers[n] = *l;
         n++;
+    }
+    for (int i = 0; i < n; i++) {
+        sr__layer *l = &m->layers[i];
+        for (int k = 0; l->ops->absorb && k < l->n_in; k++) {
+            int j = i - 1;
+            while (j >= 0 && m->layers[j].out[0] != l->in[k])
+                j--;
+            sr__layer *src = j >= 0 ? &m->layers[j] : NULL;
+            if (!src || src->n_in != 1 || src->n_out != 1 || consumers[l->in[k]] != 1 ||
+                l->in[k] == m->output_blob || !l->ops->absorb(l, k, src))
+                continue;
+            l->in[k] = src->in[0];
+            sr__layer_free(src);
+            memmove(src, src + 1, (size_t)(n - j - 1) * sizeof *src);
+            n--, i--, l--;
+        }
     }
     m->nlayers = n;
     for (int i = 0; i < n; i++) {

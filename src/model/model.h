@@ -124,6 +124,10 @@ struct sr__layer_ops {
     /* Folds l, the only consumer of prev's output (an activation, or an add of it and an
      * earlier blob), into prev's store; 1 if done (l->p may have been moved). NULL: never. */
     int (*fuse)(sr__layer *l, sr__layer *prev);
+    /* Takes over src, the layer whose output is l's input k and is read by l alone: l reads
+     * src's input instead and does src's work as it reads (an Interp's addend that a
+     * PixelShuffle made); 1 if done, and src is dropped. NULL: never. */
+    int (*absorb)(sr__layer *l, int k, const sr__layer *src);
     /* Channels of whole-image statistics its output holds (a global average pool: Real-CUGAN's
      * squeeze-and-excitation, which a pass may save or replace); NULL or 0: none. */
     int (*stats)(const sr__layer *l, const sr__shape *in);
