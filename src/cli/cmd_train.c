@@ -99,9 +99,11 @@ static void on_progress(void *ctx, const sr_train_progress *p)
     double now = cli_now();
     if (p->event || p->validated || g->tty || now - g->last_line >= 30) {
         double left = p->steps_per_s > 0 ? (p->steps - p->step) / p->steps_per_s : 0;
-        fprintf(stderr, "%sstep %d/%d  loss %.5f  %.2f steps/s  %.0f GFLOP/s  lr %.2e  ETA %d:%02d",
-                g->tty ? "\r\033[K" : "", p->step, p->steps, p->loss, p->steps_per_s, p->gflops,
-                p->lr, (int)(left / 60), (int)fmod(left, 60));
+        fprintf(stderr, "%sstep %d/%d", g->tty ? "\r\033[K" : "", p->step, p->steps);
+        if (p->steps_per_s > 0) /* else no step ran in this process (--steps 0): no figures */
+            fprintf(stderr, "  loss %.5f  %.2f steps/s  %.0f GFLOP/s  lr %.2e  ETA %d:%02d",
+                    p->loss, p->steps_per_s, p->gflops, p->lr, (int)(left / 60),
+                    (int)fmod(left, 60));
         if (p->validated)
             fprintf(stderr, "  val %.3f dB (bicubic %.3f, %+.3f) SSIM %.4f (%.4f)", p->val_psnr,
                     p->val_bicubic_psnr, p->val_psnr - p->val_bicubic_psnr, p->val_ssim,

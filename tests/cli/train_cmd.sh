@@ -39,6 +39,11 @@ kill -INT $pid
 wait $pid
 has "resuming at step $saved"
 
+# --steps 0 writes the starting network as it is, and its line has no made-up rates
+expect 0 "$SRGAN" train $opts --steps 0 --out start --init whole.param
+has "step 0/0  [done start.ckpt]"
+cmp -s start.bin whole.bin || fail "--steps 0 from whole.param changed its weights"
+
 # a folder of models named as waifu2x-ncnn-vulkan ships them: --noise picks the file
 mkdir mf && cp whole.param mf/noise1_scale2.0x_model.param && cp whole.bin mf/noise1_scale2.0x_model.bin
 expect 0 "$SRGAN" upscale photos/p2.png n1.png --model mf --noise 1
