@@ -137,9 +137,11 @@ typedef enum { SR_PRECISION_FP32 = 0, SR_PRECISION_BF16 } sr_precision;
 /* Every choice about a model is made when it is loaded; a loaded model never changes, so it can
  * be shared by any number of runners and threads. */
 typedef struct {
-    /* Whose pre-processing the model gets: "realesrgan" (reflect 10 pixels), "waifu2x" (clamp)
-     * or "realcugan" (reflect). NULL: nets of valid convolutions are "waifu2x", others
-     * "realesrgan"; Real-CUGAN's nets look like waifu2x's, so its callers name the family. */
+    /* Whose pre-processing the model gets: "realesrgan" (reflect 10 pixels), "waifu2x" (clamp),
+     * "realcugan" (reflect) or "srgan" (none: the zero padding `srgan train` trains with).
+     * NULL: nets of valid convolutions are "waifu2x", nets whose Input layer is named "srgan"
+     * (as `srgan train` writes them) "srgan", others "realesrgan"; Real-CUGAN's nets look like
+     * waifu2x's, so its callers name the family. */
     const char *family;
     sr_precision precision;
 } sr_model_params;

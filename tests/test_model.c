@@ -228,7 +228,11 @@ static void test_embedded_models(void **state)
         assert_int_equal(sr_model_load_embedded(e.name, NULL, &m, &err), SR_OK);
         assert_int_equal(sr_model_scale(m), e.scale);
         assert_string_equal(sr_model_name(m), e.name);
-        assert_int_equal(sr_model_prepad(m), 10);
+        /* srgan's own: no border (the "srgan" family, from the Input layer's name); Real-ESRGAN's
+         * its program's 10 reflected pixels */
+        int ours = !strncmp(e.name, "srgan-photo-", 12);
+        assert_string_equal(sr_model_family(m), ours ? "srgan" : "realesrgan");
+        assert_int_equal(sr_model_prepad(m), ours ? 0 : 10);
         if (!seen[e.scale]++) /* the first of each scale is the default, and it is srgan's own */
             assert_string_equal(sr_embedded_default(e.scale), e.name);
         assert_int_equal(!strncmp(e.name, "srgan-photo-", 12), !strcmp(e.licence, "MIT"));
@@ -238,6 +242,27 @@ static void test_embedded_models(void **state)
     assert_true(!strncmp(sr_embedded_default(2), "srgan-photo-x2", 14));
     sr_model *m;
     sr_error err;
+    /* a named family overrides the Input layer's name, both ways */
+    sr_model_params p = sr_model_default_params();
+    p.family = "realesrgan";
+    assert_int_equal(sr_model_load_embedded("srgan-photo-x2", &p, &m, &err), SR_OK);
+    assert_int_equal(sr_model_prepad(m), 10);
+    sr_model_free(m);
+    bytes b = tiny_bin(0);
+    char *ours = replace(tiny_param, "Input in ", "Input srgan ");
+    for (int named = 0; named < 2; named++) {
+        p.family = named ? "srgan" : NULL;
+        assert_int_equal(sr_model_load_memory(tiny_param, strlen(tiny_param), b.p, b.n, "t", &p,
+                                              &m, &err), SR_OK);
+        assert_string_equal(sr_model_family(m), named ? "srgan" : "realesrgan");
+        sr_model_free(m);
+        p.family = NULL;
+        assert_int_equal(sr_model_load_memory(ours, strlen(ours), b.p, b.n, "t", &p, &m, &err),
+                         SR_OK);
+        assert_int_equal(sr_model_prepad(m), 0);
+        sr_model_free(m);
+    }
+    free(ours), free(b.p);
     assert_int_equal(sr_model_load_embedded("nope", NULL, &m, &err), SR_E_INVALID);
     assert_non_null(strstr(err.msg, "nope: no embedded model"));
 }

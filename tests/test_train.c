@@ -183,6 +183,7 @@ static void test_export_matches_trainer(void **state)
     assert_int_equal(st, SR_OK);
     assert_int_equal(sr_model_scale(m), 3);
     assert_int_equal(sr_model_halo(m), 4); /* four 3x3 convolutions */
+    assert_int_equal(sr_model_prepad(m), 0); /* the "srgan" family: trained without a border */
     sr_net *net;
     st = sr_net_create(m, p, &net, &err);
     if (st) print_message("%s\n", err.msg);

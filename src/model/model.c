@@ -266,12 +266,17 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes)
 
 /* The reference program's pre-processing: Real-ESRGAN reflects 10 pixels; waifu2x clamps and
  * Real-CUGAN reflects exactly what their valid convolutions consume. Tiles that cannot be exact
- * overlap by the prepadding, as in the reference programs. */
+ * overlap by the prepadding, as in the reference programs. srgan's own nets get none: they
+ * were trained on crops whose edges are the convolutions' zero padding, and score higher on the
+ * validation crops without the reflected border (x4 +0.791 dB against +0.782), at 0.86 times
+ * the arithmetic on a 256x256 photo. */
 static void set_family(sr_model *m, int family)
 {
     m->family = family;
     m->border = family == SR_FAMILY_WAIFU2X ? SR_BORDER_REPLICATE : SR_BORDER_REFLECT;
-    m->prepad = family == SR_FAMILY_REALESRGAN || m->shrink == 0 ? SR_REALESRGAN_PREPAD : 0;
+    m->prepad = family == SR_FAMILY_SRGAN                             ? 0
+                : family == SR_FAMILY_REALESRGAN || m->shrink == 0 ? SR_REALESRGAN_PREPAD
+                                                                    : 0;
     m->prepad = m->prepad > m->shrink ? m->prepad : m->shrink;
     if (!m->exact_tiles)
         m->halo = m->prepad;
@@ -319,8 +324,12 @@ static sr_status check_sizes(sr_model *m, sr_error *err)
                         "model: the output loses %ld x %ld pixels, not the same whole number of "
                         "input pixels on every side", dw, dh);
         m->shrink = (int)(dw / (2 * m->scale));
-        /* Networks of valid convolutions are waifu2x's, unless the caller names Real-CUGAN. */
-        set_family(m, m->shrink == 0 ? SR_FAMILY_REALESRGAN : SR_FAMILY_WAIFU2X);
+        /* Networks of valid convolutions are waifu2x's, unless the caller names Real-CUGAN;
+         * `srgan train` names its nets' Input layer "srgan". */
+        int ours = 0;
+        for (int i = 0; i < m->nlayers; i++)
+            ours |= (m->layers[i].ops->flags & SR_LF_INPUT) && !strcmp(m->layers[i].name, "srgan");
+        set_family(m, m->shrink ? SR_FAMILY_WAIFU2X : ours ? SR_FAMILY_SRGAN : SR_FAMILY_REALESRGAN);
     }
     free(sh);
     return s;
@@ -419,7 +428,7 @@ const char *sr_model_name(const sr_model *m) { return m->name; }
 int sr_model_scale(const sr_model *m) { return m->scale; }
 int sr_model_halo(const sr_model *m) { return m->halo; }
 
-static const char *const family_names[] = {"realesrgan", "waifu2x", "realcugan"};
+static const char *const family_names[] = {"realesrgan", "waifu2x", "realcugan", "srgan"};
 
 const char *sr_model_family(const sr_model *m)
 {
@@ -429,12 +438,12 @@ const char *sr_model_family(const sr_model *m)
 static sr_status set_family_named(sr_model *m, const char *family, sr_error *err)
 {
     int f = -1;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (!strcmp(family, family_names[i]))
             f = i;
     if (f < 0)
-        return sr__err(err, SR_E_INVALID, "unknown model family '%s' (realesrgan, waifu2x or "
-                       "realcugan)", family);
+        return sr__err(err, SR_E_INVALID, "unknown model family '%s' (realesrgan, waifu2x, "
+                       "realcugan or srgan)", family);
     set_family(m, f);
     return SR_OK;
 }

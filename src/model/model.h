@@ -151,7 +151,7 @@ extern const sr__layer_ops sr__layer_input, sr__layer_split, sr__layer_convoluti
 #define SR_MAX_BIN_BYTES ((size_t)4 << 30) /* a .bin file */
 
 enum { SR_BORDER_REFLECT = 0, SR_BORDER_REPLICATE };
-enum { SR_FAMILY_REALESRGAN = 0, SR_FAMILY_WAIFU2X, SR_FAMILY_REALCUGAN };
+enum { SR_FAMILY_REALESRGAN = 0, SR_FAMILY_WAIFU2X, SR_FAMILY_REALCUGAN, SR_FAMILY_SRGAN };
 #define SR_MAX_EXACT_HALO 64 /* larger receptive fields tile like the reference programs */
 
 /* A JPEG-trained twin: the clean model's .param and fp32 weights and the twin's, kept for the

@@ -278,9 +278,10 @@ sr_status sr__tnet_export(const sr__tnet *n, const float *theta, char **param, u
     size_t nfloat = n->nparam, blen = nfloat * sizeof(float) + (size_t)L * 4;
     uint8_t *b = malloc(blen);
     int bad = !t || !b;
-    /* Layers: Input, Split, L convolutions, L-1 PReLUs, PixelShuffle, Interp, BinaryOp. */
+    /* Layers: Input, Split, L convolutions, L-1 PReLUs, PixelShuffle, Interp, BinaryOp. The
+     * Input is named "srgan": the loader then adds no border (the "srgan" family). */
     bad = bad || put(&t, &len, &cap, "7767517\n%d %d\n", 2 * L + 4, 2 * L + 5);
-    bad = bad || put(&t, &len, &cap, "Input data 0 1 data\nSplit split 1 2 data in0 in1\n");
+    bad = bad || put(&t, &len, &cap, "Input srgan 0 1 data\nSplit split 1 2 data in0 in1\n");
     uint8_t *o = b;
     for (int l = 0; !bad && l < L; l++) {
         size_t nw = (size_t)n->cout[l] * n->cin[l] * 9;

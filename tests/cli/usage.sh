@@ -26,7 +26,7 @@ has "Mystery"
 expect 2 "$SRGAN" batch in out --scale 17
 has "--scale"
 expect 2 "$SRGAN" batch in out --family nope
-has "unknown model family 'nope' (realesrgan, waifu2x or realcugan)"
+has "unknown model family 'nope' (realesrgan, waifu2x, realcugan or srgan)"
 expect 2 "$SRGAN" frobnicate
 expect 0 "$SRGAN" --version
 grep -q "^srgan " _out || fail "--version output"
