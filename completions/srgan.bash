@@ -17,7 +17,7 @@ _srgan()
             COMPREPLY+=($(compgen -f -X '!*.param' -- "$cur") $(compgen -d -- "$cur"))
             return ;;
         --format) COMPREPLY=($(compgen -W "png jpg bmp tga webp webp-lossless" -- "$cur")); return ;;
-        --family) COMPREPLY=($(compgen -W "realesrgan waifu2x realcugan" -- "$cur")); return ;;
+        --family) COMPREPLY=($(compgen -W "realesrgan waifu2x realcugan srgan" -- "$cur")); return ;;
         --precision) COMPREPLY=($(compgen -W "fp32 bf16" -- "$cur")); return ;;
         --denoise) COMPREPLY=($(compgen -W "auto 0 0.25 0.5 0.75 1" -- "$cur")); return ;;
         --loss) COMPREPLY=($(compgen -W "l1 charbonnier l2" -- "$cur")); return ;;
