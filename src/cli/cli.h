@@ -22,6 +22,11 @@ int cmd_degrade(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
+/* --family's help, for every command that loads a model */
+#define CLI_FAMILY_HELP                                                                            \
+    "pre-processing of realesrgan, waifu2x, realcugan or srgan\n"                                \
+    "(default: detected from the model)"
+
 typedef struct {
     const char *name;   /* --model: embedded NAME, PATH.param, a folder of models, or NULL */
     const char *family; /* --family, or NULL: detected */

@@ -50,9 +50,7 @@ static int v_codec(const cli_opt *o, const char *v, void *dst)
     {"--noise", NULL, "N", cli_v_int, OFF(noise), 0, 3, NULL,                                     \
      "with --model FOLDER: the model for denoise level 0-3 (waifu2x,\n"                          \
      "Real-CUGAN; default: the conservative / no-denoise one)"},                                  \
-    {"--family", NULL, "NAME", cli_v_str, OFF(family), 0, 0, NULL,                                \
-     "pre-processing of realesrgan, waifu2x, realcugan or srgan\n"                               \
-     "(default: detected from the model)"},                                                       \
+    {"--family", NULL, "NAME", cli_v_str, OFF(family), 0, 0, NULL, CLI_FAMILY_HELP},              \
     {"--threads", NULL, "N", cli_v_int, OFF(threads), 1, 1024, NULL,                              \
      "worker threads (default: all cores, or OMP_NUM_THREADS)"},                                  \
     {"--sequential", NULL, NULL, NULL, OFF(sequential), 0, 0, NULL,                               \

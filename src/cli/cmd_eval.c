@@ -210,7 +210,7 @@ static void print_table(const sr_evalset *set, const scores *sc, const scores *m
 }
 
 typedef struct {
-    const char *hr, *lr, *model;
+    const char *hr, *lr, *model, *family;
     int scale, crops, json, threads, jpeg;
     float denoise;
 } eval_opts;
@@ -226,6 +226,7 @@ static const cli_opt eval_options[] = {
     {"--scale", "-s", "N", cli_v_int, E(scale), 2, 16, NULL, "2-16 (required)"},
     {"--model", "-m", "NAME|PATH.param", cli_v_str, E(model), 0, 0, NULL,
      "the model (default: the embedded one for the scale)"},
+    {"--family", NULL, "NAME", cli_v_str, E(family), 0, 0, NULL, CLI_FAMILY_HELP},
     {"--jpeg", NULL, "Q", cli_v_int, E(jpeg), 1, 100, NULL,
      "save each low-resolution image as a JPEG at quality Q (libjpeg,\n"
      "4:2:0) and read it back first; bicubic gets the same JPEG"},
@@ -256,7 +257,8 @@ int cmd_eval(int argc, char **argv)
         return bad_usage("eval", "--jpeg saves the low-resolution images it makes: drop --lr "
                          "(JPEGs under --lr are read as they are)");
     sr_model *m = NULL;
-    rc = cli_load_model(&(cli_model_opts){.name = model, .scale = scale, .exact = 1, .noise = -1}, &m);
+    rc = cli_load_model(&(cli_model_opts){.name = model, .family = o.family, .scale = scale,
+                                          .exact = 1, .noise = -1}, &m);
     if (rc)
         return rc;
     if (denoise > 0 && !sr_model_has_denoise(m)) {

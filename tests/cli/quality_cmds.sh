@@ -27,6 +27,17 @@ bic=$(awk '$1 == "mean" {print $2}' _out)
 expect 0 "$SRGAN" eval --hr hr --scale 2 --json
 grep -q '"name": "p2.png"' _out && grep -q '"gain_db"' _out || fail "json: $(cat _out)"
 grep -q "\"mean\": {\"bicubic\": {\"psnr\": $bic" _out || fail "bicubic mean differs from $bic"
+# --family: srgan's own net is detected as "srgan" (no border); naming realesrgan adds the
+# reflected border, which moves the model's figures but not bicubic's
+expect 0 "$SRGAN" eval --hr hr --scale 2
+ours=$(awk '$1 == "mean" {print $4}' _out)
+expect 0 "$SRGAN" eval --hr hr --scale 2 --family srgan
+[ "$(awk '$1 == "mean" {print $4}' _out)" = "$ours" ] || fail "--family srgan is not the default"
+expect 0 "$SRGAN" eval --hr hr --scale 2 --family realesrgan
+[ "$(awk '$1 == "mean" {print $2}' _out)" = "$bic" ] || fail "bicubic moved with --family"
+[ "$(awk '$1 == "mean" {print $4}' _out)" != "$ours" ] || fail "--family realesrgan had no effect"
+expect 2 "$SRGAN" eval --hr hr --scale 2 --family nope
+has "unknown model family 'nope'"
 # given LR images of the wrong size, the file is named
 mkdir lr && "$MKIMG" lr p1.png:30x24x3 p2.png:25x20x3 || fail make_images
 expect 1 "$SRGAN" eval --hr hr --lr lr --scale 2
