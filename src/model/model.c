@@ -274,9 +274,8 @@ static void set_family(sr_model *m, int family)
 {
     m->family = family;
     m->border = family == SR_FAMILY_WAIFU2X ? SR_BORDER_REPLICATE : SR_BORDER_REFLECT;
-    m->prepad = family == SR_FAMILY_SRGAN                             ? 0
-                : family == SR_FAMILY_REALESRGAN || m->shrink == 0 ? SR_REALESRGAN_PREPAD
-                                                                    : 0;
+    int reflect10 = family == SR_FAMILY_REALESRGAN || (family != SR_FAMILY_SRGAN && !m->shrink);
+    m->prepad = reflect10 ? SR_REALESRGAN_PREPAD : 0;
     m->prepad = m->prepad > m->shrink ? m->prepad : m->shrink;
     if (!m->exact_tiles)
         m->halo = m->prepad;
