@@ -15,6 +15,13 @@ typedef struct {
     int mode; /* 0: PyTorch's channel order (c r r), 1: (r r c) */
 } shuffle_p;
 
+/* The input channel that output channel c's pixel at phase (sy, sx) comes from. */
+static int shuffle_channel(const shuffle_p *p, int oc, int c, int sy, int sx)
+{
+    int r = p->r;
+    return p->mode == 0 ? (c * r + sy) * r + sx : (sy * r + sx) * oc + c;
+}
+
 static sr_status pixelshuffle_load(sr__layer *l, const sr__player *pl, const sr__shape *in,
                                    sr__bin *bin, sr_error *err)
 {
@@ -47,15 +54,15 @@ static void pixelshuffle_forward(const sr__layer *l, const float *const *in, con
                                  float *const *out, const sr__shape *outs, const sr__run *rc)
 {
     const shuffle_p *p = l->p;
-    int r = p->r, mode = p->mode;
+    int r = p->r;
     size_t y0, y1;
     int oc = outs[0].c, w = ins[0].w, h = ins[0].h, ow = outs[0].w;
     sr__share(h, rc->ith, rc->nth, &y0, &y1); /* this thread's input rows */
     for (int c = 0; c < oc; c++)
         for (int sy = 0; sy < r; sy++)
             for (int sx = 0; sx < r; sx++) {
-                int ic = mode == 0 ? c * r * r + sy * r + sx : (sy * r + sx) * oc + c;
-                const float *src = in[0] + (size_t)ic * sr__plane(&ins[0]);
+                const float *src =
+                    in[0] + (size_t)shuffle_channel(p, oc, c, sy, sx) * sr__plane(&ins[0]);
                 float *dst = out[0] + (size_t)c * sr__plane(&outs[0]);
                 for (int y = (int)y0; y < (int)y1; y++) {
                     float *drow = dst + (size_t)(y * r + sy) * ow + sx;
@@ -157,7 +164,7 @@ static void add_row(const interp_p *p, const float *add, const sr__shape *as, in
     }
     int sy = y % r, w = as->w;
     for (int sx = 0; sx < r; sx++) {
-        int ic = p->addend.mode == 0 ? (c * r + sy) * r + sx : (sy * r + sx) * oc + c;
+        int ic = shuffle_channel(&p->addend, oc, c, sy, sx);
         const float *a = add + ((size_t)ic * as->h + y / r) * w;
         for (int x = 0; x < w; x++)
             d[x * r + sx] += a[x];

@@ -437,7 +437,7 @@ const char *sr_model_family(const sr_model *m)
 static sr_status set_family_named(sr_model *m, const char *family, sr_error *err)
 {
     int f = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < (int)(sizeof family_names / sizeof *family_names); i++)
         if (!strcmp(family, family_names[i]))
             f = i;
     if (f < 0)
