@@ -44,7 +44,7 @@ _srgan()
         eval) opts="--hr --lr --crops --scale --model --jpeg --denoise --threads --json --help" ;;
         train)
             opts="--data --val --out --scale --arch --steps --batch --patch --lr --loss --sampling
-                  --degrade --val-jpeg --val-every --checkpoint-minutes --resume --init --seed
+                  --multiscale --degrade --val-jpeg --val-every --checkpoint-minutes --resume --init --seed
                   --threads --help" ;;
         models) opts="--names" ;;
         parallel-benchmark)

@@ -377,6 +377,7 @@ typedef struct {
     int loss;               /* 0 L1, 1 Charbonnier, 2 L2 */
     int sampling;           /* 1 (default): a photo uniformly, then a crop in it; 0: crops
                              * uniform over all pixels (big photos dominate) */
+    int multiscale;         /* 1: each photo also at 3/4, 1/2 and 1/3 of its size */
     sr_degradation degrade; /* applied to every low-resolution crop; zero: clean */
     int val_jpeg;           /* 1..100: validation inputs saved as JPEG at this quality first */
     uint64_t seed;

@@ -491,9 +491,9 @@ static void test_degraded_training(void **state)
     /* resuming under another degradation is refused, naming both */
     p4.degrade.jpeg.lo = 30;
     assert_int_equal(sr_train_run(&p4, &err), SR_E_INVALID);
-    assert_non_null(strstr(err.msg, "degradation blur=0.3-1@0.5,noise=0-3@0.5,jpeg=20-90@0.8; the "
-                                    "options say x2, 8, 1, 0, 1, blur=0.3-1@0.5,noise=0-3@0.5,"
-                                    "jpeg=30-90@0.8"));
+    assert_non_null(strstr(err.msg, "multiscale 0, degradation blur=0.3-1@0.5,noise=0-3@0.5,"
+                                    "jpeg=20-90@0.8; the options say x2, 8, 1, 0, 1, 0, "
+                                    "blur=0.3-1@0.5,noise=0-3@0.5,jpeg=30-90@0.8"));
     /* --init from the checkpoint and from the exported model: the same start, the same run */
     char e[4200], f[4200], pe[4300], pf[4300], param[4300];
     snprintf(e, sizeof e, "%s/from_ckpt", dir);
@@ -515,6 +515,58 @@ static void test_degraded_training(void **state)
     assert_non_null(strstr(err.msg, "not a srgan-photo network of at most 4x1"));
 }
 
+/* --multiscale: each photo also at 3/4, 1/2 and 1/3 of its size, cut to a multiple of the
+ * scale, each downscaled as the photo is; a photo whose copy has no room for a crop counts as
+ * too small. A run with it resumes exactly, and its checkpoint refuses a resume without it. */
+static void test_multiscale_data(void **state)
+{
+    (void)state;
+    char photos[4200];
+    snprintf(photos, sizeof photos, "%s/photos", dir);
+    sr__tdata d;
+    int small;
+    sr_error err;
+    assert_int_equal(sr__tdata_load(photos, 2, 8, 1, 1, &d, &small, &err), SR_OK);
+    assert_int_equal(d.n, 12);
+    assert_int_equal(d.sizes, 4);
+    /* p0 is 48x40: 36x30, 24x20, then 16x13 cut to 16x12; LR 8x6 holds no 8x8 crop */
+    const int w[4] = {48, 36, 24, 16}, h[4] = {40, 30, 20, 12};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(d.hr[k].w, w[k]);
+        assert_int_equal(d.hr[k].h, h[k]);
+        sr_image hr, lr;
+        assert_int_equal(sr_image_imresize(&d.hr[0], w[k], h[k], &hr, &err), SR_OK);
+        assert_int_equal(sr_image_downscale(&hr, 2, &lr, &err), SR_OK);
+        if (k) /* resized from the photo, not from the previous size */
+            assert_memory_equal(hr.data, d.hr[k].data, (size_t)w[k] * h[k] * 3);
+        assert_memory_equal(lr.data, d.lr[k].data, (size_t)lr.w * lr.h * 3);
+        sr_image_free(&hr), sr_image_free(&lr);
+    }
+    assert_int_equal(small, 3); /* the 1/3 copy of each: 16x12, 18x12, 20x12 */
+    assert_true(d.cum[d.n - 1] == 9); /* photo sampling: one per usable image */
+    sr__tdata_free(&d);
+
+    char a[4200], c[4200], pa[4300], pc[4300], ck[4300];
+    snprintf(a, sizeof a, "%s/ms", dir);
+    snprintf(c, sizeof c, "%s/msr", dir);
+    watch w1 = {0}, w3 = {.stop_at = 20}, w4 = {0};
+    sr_train_params p1 = tiny(a, &w1), p3 = tiny(c, &w3), p4 = tiny(c, &w4);
+    p1.multiscale = p3.multiscale = p4.multiscale = 1;
+    p1.steps = p3.steps = p4.steps = 40;
+    assert_int_equal(sr_train_run(&p1, &err), SR_OK);
+    assert_int_equal(sr_train_run(&p3, &err), SR_OK);
+    snprintf(ck, sizeof ck, "%s.ckpt", c);
+    p4.resume = ck;
+    assert_int_equal(sr_train_run(&p4, &err), SR_OK);
+    snprintf(pa, sizeof pa, "%s.bin", a);
+    snprintf(pc, sizeof pc, "%s.bin", c);
+    assert_same_file(pa, pc);
+    p4.multiscale = 0;
+    assert_int_equal(sr_train_run(&p4, &err), SR_E_INVALID);
+    assert_non_null(strstr(err.msg, "multiscale 1, degradation none; the options say x2, 8, 1, 0, "
+                                    "1, 0, none"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +581,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_training_is_reproducible_and_resumes_exactly,
                                         setup_photos, teardown_photos),
         cmocka_unit_test_setup_teardown(test_degraded_training, setup_photos, teardown_photos),
+        cmocka_unit_test_setup_teardown(test_multiscale_data, setup_photos, teardown_photos),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,10 @@ static const cli_opt train_options[] = {
     {"--sampling", NULL, "area|photo", cli_v_choice, P(sampling), 0, 0, "area|photo",
      "photo (default): pick a photo, then a crop in it; area: crops\n"
      "uniform over all pixels, which favours the biggest photos"},
+    {"--multiscale", NULL, NULL, NULL, P(multiscale), 0, 0, NULL,
+     "each photo also at 3/4, 1/2 and 1/3 of its size (MATLAB bicubic),\n"
+     "an image of its own: textures at more scales (Real-ESRGAN's DF2K\n"
+     "multiscale)"},
     {"--degrade", NULL, "SPEC", v_degrade, P(degrade), 0, 0, NULL,
      "what each low-resolution crop goes through: none (default), or\n"
      "e.g. jpeg=30-95@0.8,noise=0-4@0.3,blur=0.3-1.2@0.3 (blur sigma in\n"

@@ -29,7 +29,7 @@ typedef struct {
     int32_t sampling;
     uint64_t rng, nparam;
     sr_degradation degrade; /* version 2 on */
-    int32_t pad;
+    int32_t multiscale;     /* 0 in checkpoints written before it existed */
 } ckpt_header;
 #define CKPT1_SIZE offsetof(ckpt_header, degrade)
 
@@ -48,7 +48,7 @@ static sr_status save_ckpt(const state *st, const char *path, sr_error *err)
     if (!buf)
         return sr__err(err, SR_E_NOMEM, "checkpoint: out of memory");
     ckpt_header h = {CKPT_MAGIC, st->net.scale, st->net.channels, st->net.blocks, st->p->loss,
-                     st->step, st->p->sampling, st->rng, np, st->p->degrade, 0};
+                     st->step, st->p->sampling, st->rng, np, st->p->degrade, !!st->p->multiscale};
     memcpy(buf, &h, sizeof h);
     memcpy(buf + sizeof h, st->theta, 4 * np * sizeof(float));
     sr_status s = sr__write_atomic(path, buf, len, err);
@@ -111,12 +111,13 @@ static sr_status load_ckpt(state *st, const char *path, sr_error *err)
     sr_degradation_format(&st->p->degrade, dp, sizeof dp);
     if (h.scale != st->p->scale || h.channels != st->p->channels ||
         h.blocks != st->p->blocks || h.loss != st->p->loss || h.sampling != st->p->sampling ||
-        strcmp(dh, dp))
+        h.multiscale != !!st->p->multiscale || strcmp(dh, dp))
         s = sr__err(err, SR_E_INVALID,
                     "%s: checkpoint is x%d, %d channels, %d blocks, loss %d, sampling %d, "
-                    "degradation %s; the options say x%d, %d, %d, %d, %d, %s",
-                    path, h.scale, h.channels, h.blocks, h.loss, h.sampling, dh, st->p->scale,
-                    st->p->channels, st->p->blocks, st->p->loss, st->p->sampling, dp);
+                    "multiscale %d, degradation %s; the options say x%d, %d, %d, %d, %d, %d, %s",
+                    path, h.scale, h.channels, h.blocks, h.loss, h.sampling, h.multiscale, dh,
+                    st->p->scale, st->p->channels, st->p->blocks, st->p->loss, st->p->sampling,
+                    !!st->p->multiscale, dp);
     if (!s)
         s = alloc_state(st, err);
     if (!s) {
@@ -365,13 +366,16 @@ sr_status sr_train_run(const sr_train_params *p, sr_error *err)
         st.rng = p->seed ^ 0x5eed5eed5eed5eedull;
     }
     if (!s)
-        s = sr__tdata_load(p->data_dir, S, P, p->sampling, &data, &small, err);
+        s = sr__tdata_load(p->data_dir, S, P, p->sampling, p->multiscale, &data, &small, err);
     if (!s) {
-        char deg[128];
+        char deg[128], sizes[48] = "";
         sr_degradation_format(&p->degrade, deg, sizeof deg);
-        int n = snprintf(msg, sizeof msg, "%d photos (%d too small for a crop), %zu parameters, "
-                         "%.3f MFLOP per low-resolution pixel, degradation %s", data.n, small,
-                         st.net.nparam, sr__tnet_flops_per_pixel(&st.net) / 1e6, deg);
+        if (data.sizes > 1)
+            snprintf(sizes, sizeof sizes, " at %d sizes: %d images", data.sizes, data.n);
+        int n = snprintf(msg, sizeof msg, "%d photos%s (%d too small for a crop), %zu parameters, "
+                         "%.3f MFLOP per low-resolution pixel, degradation %s",
+                         data.n / data.sizes, sizes, small, st.net.nparam,
+                         sr__tnet_flops_per_pixel(&st.net) / 1e6, deg);
         if (p->resume && n > 0 && (size_t)n < sizeof msg)
             snprintf(msg + n, sizeof msg - (size_t)n, "; resuming at step %d", st.step);
         report(p, &pr, "data", msg);

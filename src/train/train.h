@@ -73,16 +73,17 @@ sr_status sr__tnet_import(const char *name, int channels, int blocks, sr__tnet *
 /* ---- training data (train_data.c) ---- */
 
 typedef struct {
-    int n, scale;
+    int n, scale, sizes; /* n images: each photo at `sizes` sizes (1, or 4 with multiscale) */
     sr_image *hr, *lr; /* RGB; hr cut to a multiple of scale, lr = sr_image_downscale(hr) */
     double *cum;       /* cumulative weights: crop positions, or 1 per photo (by_photo) */
 } sr__tdata;
 
 /* Loads every photo under dir (in parallel); photos smaller than a crop are left out and
  * counted in *small. by_photo: draws pick a photo uniformly, then a crop in it; otherwise every
- * crop position of every photo is equally likely (big photos dominate). */
-sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr__tdata *d,
-                         int *small, sr_error *err);
+ * crop position of every photo is equally likely (big photos dominate). multi: each photo also
+ * at 3/4, 1/2 and 1/3 of its size, each size an image of its own. */
+sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, int multi,
+                         sr__tdata *d, int *small, sr_error *err);
 void sr__tdata_free(sr__tdata *d);
 
 typedef struct {

@@ -1,6 +1,6 @@
 /* train_data.c - training pairs: the photos held in memory at full resolution with their
- * downscaled versions, crops drawn uniformly over all of them or photo by photo, flips and transposes applied to
- * both sides alike. The low-resolution side is made exactly as `srgan downscale` (and the
+ * downscaled versions (optionally each photo also at 3/4, 1/2 and 1/3 of its size), crops drawn
+ * uniformly over all of them or photo by photo, flips and transposes applied to both sides alike. The low-resolution side is made exactly as `srgan downscale` (and the
  * evaluation) make it, rounded to 8 bits, so training sees what users and the metrics feed in. */
 #include "train.h"
 
@@ -8,8 +8,27 @@
 #include <stdio.h>
 #include <string.h>
 
-sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr__tdata *d,
-                         int *small, sr_error *err)
+/* Real-ESRGAN's DF2K_multiscale: the same photos at smaller sizes give textures and edges at
+ * more scales than 127 photos hold, where x3 and x4, which see few low-resolution pixels per
+ * photo, fit the training photos more than new ones. */
+static const double multiscale[] = {1, 0.75, 0.5, 1.0 / 3};
+#define MULTISCALE_N (int)(sizeof multiscale / sizeof *multiscale)
+
+/* hr[k] and lr[k] for k > 0 made from hr[0]: hr[0] resized by multiscale[k] (rounded down to a
+ * multiple of scale, so the aspect ratio moves by under scale pixels), then downscaled. */
+static sr_status scaled_pair(const sr_image *hr0, int scale, int k, sr_image *hr, sr_image *lr,
+                             sr_error *err)
+{
+    int w = (int)(hr0->w * multiscale[k]) / scale * scale;
+    int h = (int)(hr0->h * multiscale[k]) / scale * scale;
+    if (w < scale || h < scale) /* left with no crop; counted as too small */
+        w = h = scale;
+    sr_status s = sr_image_imresize(hr0, w, h, hr, err);
+    return s ? s : sr_image_downscale(hr, scale, lr, err);
+}
+
+sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, int multi,
+                         sr__tdata *d, int *small, sr_error *err)
 {
     memset(d, 0, sizeof *d);
     d->scale = scale;
@@ -22,7 +41,8 @@ sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr
         sr__strlist_free(&files);
         return sr__err_at(err, SR_E_INVALID, dir, "no training images");
     }
-    size_t n = (size_t)files.n;
+    int K = multi ? MULTISCALE_N : 1; /* images per photo: photo i is image i * K + k */
+    size_t n = (size_t)files.n * (size_t)K;
     sr_image *hr = calloc(n, sizeof *hr), *lr = calloc(n, sizeof *lr);
     sr_status *st = calloc(n, sizeof *st);
     sr_error *errs = calloc(n, sizeof *errs);
@@ -30,20 +50,23 @@ sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, sr
     if (!hr || !lr || !st || !errs || !d->cum) {
         s = sr__err(err, SR_E_NOMEM, "out of memory");
     } else {
-        d->n = files.n;
+        d->n = (int)n, d->sizes = K;
 #pragma omp parallel for schedule(dynamic, 1)
         for (int i = 0; i < files.n; i++) {
             char *path = sr__join(dir, files.v[i]);
-            st[i] = path ? sr__photo_pair_load(path, scale, &hr[i], &lr[i], &errs[i])
-                         : sr__err(&errs[i], SR_E_NOMEM, "out of memory");
+            int j = i * K;
+            st[j] = path ? sr__photo_pair_load(path, scale, &hr[j], &lr[j], &errs[j])
+                         : sr__err(&errs[j], SR_E_NOMEM, "out of memory");
             free(path);
+            for (int k = 1; k < K && !st[j]; k++)
+                st[j] = scaled_pair(&hr[j], scale, k, &hr[j + k], &lr[j + k], &errs[j]);
         }
         for (int i = 0; i < files.n && !s; i++)
-            if (st[i])
-                s = sr__err(err, st[i], "%s", errs[i].msg);
+            if (st[i * K])
+                s = sr__err(err, st[i * K], "%s", errs[i * K].msg);
     }
     double total = 0;
-    for (int i = 0; !s && i < files.n; i++) {
+    for (int i = 0; !s && i < d->n; i++) {
         double crops = (double)(lr[i].w - patch + 1) * (lr[i].h - patch + 1);
         if (lr[i].w < patch || lr[i].h < patch) {
             crops = 0;

@@ -11,6 +11,13 @@ has "wrote whole.param, whole.bin and whole.ckpt"
 expect 0 "$SRGAN" upscale photos/p2.png up.png --model whole.param
 has "(48x48 -> 96x96,"
 
+# --multiscale: each photo at 4 sizes, a copy too small for a crop counted as such (p1's 1/3 is
+# 20x16, LR 10x8; p2's 16x16, LR 8x8; all of p3's); its checkpoint remembers it
+expect 0 "$SRGAN" train $opts --multiscale --steps 2 --out ms
+has "3 photos at 4 sizes: 12 images (6 too small for a crop)"
+expect 2 "$SRGAN" train $opts --steps 4 --out ms --resume ms.ckpt
+has "multiscale 1, degradation none; the options say x2, 8, 1, 0, 1, 0, none"
+
 # stopped by SIGINT mid-run (far too long to finish first: the signal follows the first progress
 # line), then resumed at the step it was saved at. That a resume gives the uninterrupted run's
 # bits is test_train.c's (a stop at a chosen step).
