@@ -313,6 +313,98 @@ static void test_bf16_products(void **state)
     position_invariance("winograd", 1);
 }
 
+/* A c x h x w planar blob in the channel-blocked layout, ring zeroed (kernels.h), and back. */
+static float *to_blocked(const float *in, int c, int w, int h)
+{
+    int W = w + 2 * SR_BLK_PAD, H = h + 2 * SR_BLK_PAD;
+    float *b = sr__aligned_alloc(sr__blk_floats(c, w, h) * sizeof(float));
+    memset(b, 0, sr__blk_floats(c, w, h) * sizeof(float));
+    for (int ch = 0; ch < c; ch++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                b[(((size_t)(ch / 16) * H + y + SR_BLK_PAD) * W + x + SR_BLK_PAD) * 16 + ch % 16] =
+                    in[((size_t)ch * h + y) * w + x];
+    return b;
+}
+
+/* b's image into planar out; 1 if its ring is all zeros */
+static int from_blocked(const float *b, int c, int w, int h, float *out)
+{
+    int W = w + 2 * SR_BLK_PAD, H = h + 2 * SR_BLK_PAD, ring_zero = 1;
+    for (int ch = 0; ch < c; ch++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                float v = b[(((size_t)(ch / 16) * H + y) * W + x) * 16 + ch % 16];
+                int iy = y - SR_BLK_PAD, ix = x - SR_BLK_PAD;
+                if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                    out[((size_t)ch * h + iy) * w + ix] = v;
+                else
+                    ring_zero &= v == 0.f;
+            }
+    return ring_zero;
+}
+
+/* The channel-blocked Winograd path (wino_blocked.c) gives the planar Winograd path's bits,
+ * reading and writing either layout, at every phase of the block grid, on 1 and 3 threads; a
+ * blocked output's ring is zeros whatever the buffer held. */
+static void test_blocked_layout(void **state)
+{
+    (void)state;
+    static const conv_case bc[] = {
+        {64, 64, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 50, 9},
+        {64, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 17, 5},
+        {16, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_RELU, 13, 7},
+        {48, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 71, 4},
+        {32, 16, 3, 1, 1, 1, 1, 1, 1, SR_ACT_CLIP, 9, 6},
+    };
+    setenv("SR_CONV", "winograd", 1);
+    for (size_t i = 0; i < sizeof bc / sizeof bc[0]; i++) {
+        const conv_case *t = &bc[i];
+        sr__conv c;
+        setup_conv(&c, t, 70 + (unsigned)i);
+        assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+        if (!sr__wino_blockable(&c)) {
+            free_conv(&c);
+            unsetenv("SR_CONV");
+            print_message("skipped: the blocked path needs the avx512 kernel\n");
+            skip();
+        }
+        int w = t->w, h = t->h;
+        size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * w * h;
+        float *in = malloc(nin * sizeof(float)), *ref = malloc(nout * sizeof(float));
+        float *got = malloc(nout * sizeof(float));
+        fill_random(in, nin, 300 + (unsigned)i, -1.f, 1.f);
+        float *bin = to_blocked(in, t->cin, w, h);
+        for (int blk = 1; blk <= 3; blk++) {
+            sr__conv b;
+            setup_conv(&b, t, 70 + (unsigned)i);
+            assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
+            assert_int_equal(sr__wino_set_blocked(&b, blk, NULL), SR_OK);
+            size_t bsz = sr__blk_floats(t->cout, w, h);
+            float *bout = sr__aligned_alloc(bsz * sizeof(float));
+            for (int phase = 0; phase < 4; phase++)
+                for (int threads = 1; threads <= 3; threads += 2) {
+                    long ox = phase & 1, oy = phase >> 1;
+                    run_at(&c, in, w, h, ref, w, h, 1, ox, oy);
+                    for (size_t j = 0; j < bsz; j++) /* whatever a slot held before */
+                        bout[j] = NAN;
+                    run_at(&b, blk & SR_BLK_IN ? bin : in, w, h, blk & SR_BLK_OUT ? bout : got, w,
+                           h, threads, ox, oy);
+                    if (blk & SR_BLK_OUT && !from_blocked(bout, t->cout, w, h, got))
+                        fail_msg("case %zu, blk %d: the ring is not zeros", i, blk);
+                    if (memcmp(got, ref, nout * sizeof(float)))
+                        fail_msg("case %zu, blk %d, phase %d, %d threads: not the planar bits",
+                                 i, blk, phase, threads);
+                }
+            free(bout);
+            free_conv(&b);
+        }
+        free(in), free(ref), free(got), free(bin);
+        free_conv(&c);
+    }
+    unsetenv("SR_CONV");
+}
+
 /* ncnn's Deconvolution, as its reference implementation defines it: scatter every input pixel
  * times the kernel into the full (w - 1) s + extent (+ output padding) output, then cut the
  * padding from its borders. */
@@ -391,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_block_shapes_agree),
         cmocka_unit_test(test_position_invariance),
         cmocka_unit_test(test_bf16_products),
+        cmocka_unit_test(test_blocked_layout),
         cmocka_unit_test(test_deconvolution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

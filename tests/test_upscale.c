@@ -49,6 +49,60 @@ static void test_tiled_equals_untiled(void **state)
     }
 }
 
+/* Which convolutions the load gave the channel-blocked layout: layers with SR_BLK_IN, _OUT. */
+static void count_blocked(const sr_model *m, int *in, int *out)
+{
+    *in = *out = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        const sr__conv *c = sr__layer_conv(&m->layers[i]);
+        *in += c && c->blk & SR_BLK_IN, *out += c && c->blk & SR_BLK_OUT;
+    }
+}
+
+/* Where the CPU runs the avx512 kernel, the compact nets' body convolutions pass their
+ * activations channel-blocked (the first body layer reads planar, the last convolution writes
+ * planar); the images are the planar layout's bit for bit, tiled or not, on 1 and 2 threads. */
+static void test_blocked_equals_planar(void **state)
+{
+    (void)state;
+    const char *models[] = {"realesr-animevideov3-x4", "srgan-photo-x2"};
+    /* animevideov3: 16 body layers write blocked, 15 of them and the 64->48 last read it; the
+     * photo x2: its last convolution, 48->12, has no blocked path, so 11 and 11 */
+    const int blocked[] = {16, 11};
+    for (int k = 0; k < 2; k++) {
+        setenv("SR_LAYOUT", "planar", 1);
+        sr_model *pm = load(models[k]);
+        unsetenv("SR_LAYOUT");
+        sr_model *bm = load(models[k]);
+        int bi, bo, pi, po;
+        count_blocked(bm, &bi, &bo);
+        count_blocked(pm, &pi, &po);
+        assert_int_equal(pi + po, 0);
+        if (strcmp(sr_kernel_path(), "avx512") != 0) {
+            assert_int_equal(bi + bo, 0);
+            print_message("no blocked layout on the %s kernel path: compared planar alone\n",
+                          sr_kernel_path());
+        } else {
+            assert_int_equal(bo, blocked[k]);
+            assert_int_equal(bi, blocked[k]);
+        }
+        sr_image in, ref, out;
+        make_test_image(&in, 45, 31, 3, 11);
+        upscale(pm, &in, 256, 1, &ref);
+        const int tiles[] = {256, 23};
+        for (int t = 0; t < 2; t++)
+            for (int threads = 1; threads <= 2; threads++) {
+                upscale(bm, &in, tiles[t], threads, &out);
+                if (memcmp(out.data, ref.data, (size_t)ref.w * ref.h * 3) != 0)
+                    fail_msg("%s: blocked, tile %d, %d threads: not the planar bits", models[k],
+                             tiles[t], threads);
+                sr_image_free(&out);
+            }
+        sr_image_free(&in), sr_image_free(&ref);
+        sr_model_free(pm), sr_model_free(bm);
+    }
+}
+
 static void test_channels(void **state)
 {
     (void)state;
@@ -201,6 +255,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiled_equals_untiled),
+        cmocka_unit_test(test_blocked_equals_planar),
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_tta),
         cmocka_unit_test(test_runner_memory_follows_tile),

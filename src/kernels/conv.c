@@ -137,6 +137,10 @@ static int band_rows(const sr__conv *c)
 sr__ws_need sr__conv_workspace(const sr__conv *c, int ow, int oh)
 {
     int rs, ph;
+#ifdef SR_HAVE_X86_KERNELS
+    if (c->blk)
+        return (sr__ws_need){0, sr__wino_blocked_own(c, ow)};
+#endif
     if (c->packed ? c->wino : sr__wino_applies(c))
         return (sr__ws_need){0, sr__wino_workspace(c, ow, oh)};
     if (is_s2d(c)) {
@@ -254,6 +258,12 @@ static void pad_row(float *row, const float *src, int pl, int cw, int rs)
 void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
                       const sr__run *rc)
 {
+#ifdef SR_HAVE_X86_KERNELS
+    if (c->blk) {
+        sr__wino_blocked_forward(c, in, w, h, out, ow, oh, rc);
+        return;
+    }
+#endif
     if (c->wino) {
         sr__wino_forward(c, in, w, h, out, ow, oh, rc);
         return;

@@ -22,6 +22,8 @@ typedef struct {
     float *packed;       /* weight in the micro-kernel's layout, owned */
     int wino;            /* packed holds Winograd F(2x2,3x3) weights (winograd.c) */
     uint32_t *packed_bf16; /* those weights as bf16 pairs (conv_bf16.c), or NULL: fp32 */
+    int blk;             /* SR_BLK_*: which side is channel-blocked (wino_blocked.c), 0: neither;
+                          * if set, packed holds the Winograd weights as [16][cin][cout] */
     const sr__conv_kernel *kern; /* the kernel `packed` was laid out for */
 } sr__conv;
 
@@ -76,6 +78,23 @@ void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *o
                       int oh, const sr__run *rc);
 /* Switches a Winograd layer packed for the AVX-512 kernel to bf16 products (fp32: back). */
 sr_status sr__wino_set_bf16(sr__conv *c, int on, sr_error *err);
+
+/* Channel-blocked activations between Winograd layers (wino_blocked.c): [C/16][h + 4][w + 4][16],
+ * the image at (SR_BLK_PAD, SR_BLK_PAD) in a ring of zeros. A layer with SR_BLK_IN reads its
+ * input so, one with SR_BLK_OUT writes its output so; either makes it run the blocked path. */
+enum { SR_BLK_IN = 1, SR_BLK_OUT = 2 };
+#define SR_BLK_PAD 2
+/* Whether c can run the blocked path: fp32 Winograd on the AVX-512 kernel, 3x3 "same" padding,
+ * channels in multiples of 16, an activation other than sigmoid. */
+int sr__wino_blockable(const sr__conv *c);
+/* Sets c->blk (not 0) and repacks its weights for the blocked path, for good. */
+sr_status sr__wino_set_blocked(sr__conv *c, int blk, sr_error *err);
+size_t sr__blk_floats(int c, int w, int h); /* a blocked buffer of a c x h x w blob */
+#ifdef SR_HAVE_X86_KERNELS
+size_t sr__wino_blocked_own(const sr__conv *c, int w); /* per-thread scratch floats */
+void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, float *out,
+                              int ow, int oh, const sr__run *rc);
+#endif
 
 #ifdef SR_HAVE_X86_KERNELS
 /* bf16 pieces (conv_bf16.c): U and V hold channel pairs, one bf16 pair per 32-bit word. */

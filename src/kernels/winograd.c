@@ -106,6 +106,43 @@ sr_status sr__wino_set_bf16(sr__conv *c, int on, sr_error *err)
                    "kernels (this one runs %s)", c->kern ? c->kern->name : "none");
 }
 
+int sr__wino_blockable(const sr__conv *c)
+{
+#ifdef SR_HAVE_X86_KERNELS
+    return c->wino && !c->packed_bf16 && c->kern == &sr__conv_kernel_avx512 && c->cin % 16 == 0 &&
+           c->cout % 16 == 0 && c->pl == 1 && c->pr == 1 && c->pt == 1 && c->pb == 1 &&
+           c->act != SR_ACT_SIGMOID;
+#else
+    (void)c;
+    return 0;
+#endif
+}
+
+size_t sr__blk_floats(int c, int w, int h)
+{
+    return (size_t)(c + 15) / 16 * 16 * (size_t)(h + 2 * SR_BLK_PAD) * (size_t)(w + 2 * SR_BLK_PAD);
+}
+
+sr_status sr__wino_set_blocked(sr__conv *c, int blk, sr_error *err)
+{
+    if (c->blk || !blk || !sr__wino_blockable(c))
+        return sr__err(err, SR_E_UNSUPPORTED, "convolution: no channel-blocked path for this one");
+    int cin = c->cin, cout = c->cout; /* the AVX-512 kernel's blocks are 16 output channels */
+    size_t per = pos_floats(c);
+    float *u = sr__aligned_alloc((size_t)16 * cin * cout * sizeof(float));
+    if (!u)
+        return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing weights");
+    for (int p = 0; p < 16; p++)
+        for (int ci = 0; ci < cin; ci++)
+            for (int co = 0; co < cout; co++)
+                u[((size_t)p * cin + ci) * cout + co] =
+                    c->packed[p * per + ((size_t)(co / 16) * cin + ci) * 16 + co % 16];
+    free(c->packed);
+    c->packed = u;
+    c->blk = blk;
+    return SR_OK;
+}
+
 typedef struct {
     int px, py;     /* 1 when output column / row 0 is the second of its block */
     int nbx, nby;   /* blocks across and down */

@@ -138,6 +138,43 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
  * over the producer of an input it alone reads (its absorb: the PixelShuffle whose output that
  * add read, another full-size buffer and pass), then prepares every layer's weights for the
  * kernels at the load's precision. */
+static int blockable(const sr__layer *l)
+{
+    return l->ops == &sr__layer_convolution && sr__wino_blockable(l->p);
+}
+
+/* Channel-blocked activations (wino_blocked.c) between the 3x3 layers that can take them: a
+ * convolution writes its output blocked when every layer that reads it is one of those and it
+ * is not the network's output; its readers then read it blocked. SR_LAYOUT=planar keeps every
+ * blob planar (the same bits, slower; for comparisons). */
+static sr_status plan_layouts(sr_model *m, sr_error *err)
+{
+    const char *env = getenv("SR_LAYOUT");
+    int *blk = calloc((size_t)m->nlayers, sizeof *blk);
+    if (!blk)
+        return sr__err(err, SR_E_NOMEM, "model: out of memory");
+    for (int i = 0; i < m->nlayers && !(env && !strcmp(env, "planar")); i++) {
+        const sr__layer *l = &m->layers[i];
+        int b = l->out[0], readers = 0, ok = blockable(l) && b != m->output_blob;
+        for (int j = 0; ok && j < m->nlayers; j++)
+            for (int k = 0; k < m->layers[j].n_in; k++)
+                if (m->layers[j].in[k] == b)
+                    readers++, ok &= blockable(&m->layers[j]);
+        if (!ok || !readers)
+            continue;
+        blk[i] |= SR_BLK_OUT;
+        for (int j = 0; j < m->nlayers; j++)
+            if (m->layers[j].in[0] == b)
+                blk[j] |= SR_BLK_IN;
+    }
+    sr_status s = SR_OK;
+    for (int i = 0; i < m->nlayers && !s; i++)
+        if (blk[i])
+            s = sr__wino_set_blocked(m->layers[i].p, blk[i], err);
+    free(blk);
+    return s;
+}
+
 static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precision precision,
                                   sr_error *err)
 {
@@ -187,7 +224,7 @@ static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precisio
             return s;
     }
     m->precision = precision;
-    return SR_OK;
+    return plan_layouts(m, err);
 }
 
 /* Scale of every blob relative to the input, receptive-field radius and tile alignment. */

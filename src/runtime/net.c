@@ -83,7 +83,10 @@ static sr_status plan_slots(sr_net *n, sr_error *err)
                 s++;
             busy[s] = 1;
             n->blob_slot[b] = s;
-            size_t need = (size_t)n->shapes[b].c * n->shapes[b].h * n->shapes[b].w;
+            const sr__conv *pc = sr__layer_conv(l);
+            size_t need = pc && pc->blk & SR_BLK_OUT
+                              ? sr__blk_floats(n->shapes[b].c, n->shapes[b].w, n->shapes[b].h)
+                              : (size_t)n->shapes[b].c * n->shapes[b].h * n->shapes[b].w;
             if (need > n->slot_cap[s])
                 n->slot_cap[s] = need;
             if (s + 1 > n->nslots)
@@ -222,10 +225,12 @@ sr_status sr__net_bind(sr_net *n, const sr_model *m, sr_error *err)
                m->halo == o->halo && m->prepad == o->prepad && m->align == o->align &&
                m->input_blob == o->input_blob && m->output_blob == o->output_blob &&
                !memcmp(m->blob_c, o->blob_c, (size_t)m->nblobs * sizeof *m->blob_c);
-    for (int i = 0; same && i < m->nlayers; i++)
-        same = m->layers[i].ops == o->layers[i].ops &&
+    for (int i = 0; same && i < m->nlayers; i++) {
+        const sr__conv *a = sr__layer_conv(&m->layers[i]), *b = sr__layer_conv(&o->layers[i]);
+        same = m->layers[i].ops == o->layers[i].ops && (!a || a->blk == b->blk) && /* layouts */
                !memcmp(m->layers[i].in, o->layers[i].in, sizeof m->layers[i].in) &&
                !memcmp(m->layers[i].out, o->layers[i].out, sizeof m->layers[i].out);
+    }
     if (!same)
         return sr__err(err, SR_E_INVALID, "runner made for %s cannot run %s (another graph)",
                        o->name, m->name);

@@ -1,0 +1,255 @@
+/* wino_blocked.c - Winograd F(2x2,3x3) on channel-blocked activations (AVX-512F).
+ *
+ * Between two 3x3 layers that both run by Winograd on the AVX-512 kernel, the activations are
+ * stored 16 channels interleaved per pixel, [C/16][h + 4][w + 4][16], the image at (2, 2) in a
+ * ring of zeros 2 pixels wide (SR_BLK_PAD): the input transform reads a tile's 4x4 patch of 16
+ * channels as 16 aligned loads (no masking, the padding is in the buffer) and the output
+ * transform stores 16 channels of a pixel at once, where the planar path (winograd.c) reads and
+ * writes one row piece in each of C planes. The products are 6 tiles x 64 output channels per
+ * micro-kernel (6 broadcasts and 4 loads per 24 FMAs, against 17 per 16).
+ *
+ * The arithmetic is winograd.c's to the bit: the same transforms in the same order, and each
+ * tile's sums over input channels in order from zero (fma(v, u, acc) = fma(u, v, acc)), so an
+ * output is the same whichever layout carried it (tests/test_conv.c) and the pinned hashes hold.
+ * Blocks sit on even image coordinates as there, so tiles still equal the whole image.
+ *
+ * A layer whose input comes planar (the first after a direct convolution) converts the 4 rows
+ * each row of blocks reads into its own scratch; one whose output goes to a layer that is not blocked (the net's last 3x3
+ * convolution, read through a PixelShuffle) scatters each pixel's 16 channels to their planes.
+ */
+#include "kernels.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#define CHUNK 32 /* tiles per work item: V and M of 64 channels, 128 KB each, stay in L2 */
+
+/* Channel k's offset within its group of 16 planes, for gathers and scatters. */
+static __m512i plane_index(size_t plane)
+{
+    return _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1,
+                                               0),
+                              _mm512_set1_epi32((int)plane));
+}
+
+/* Image rows y0 .. y0 + 3 (those outside the image: zeros) of planar in, c channels (a multiple
+ * of 16), as 4 rows of a blocked buffer with the ring's columns: what one row of blocks reads. */
+static void from_planar(const float *in, int c, int w, int h, int y0, float *out)
+{
+    int W = w + 2 * SR_BLK_PAD;
+    size_t plane = (size_t)w * h;
+    const __m512i idx = plane_index(plane);
+    for (int cb = 0; cb < c / 16; cb++)
+        for (int r = 0; r < 4; r++) {
+            float *o = out + ((size_t)cb * 4 + r) * W * 16;
+            int y = y0 + r;
+            if (y < 0 || y >= h) {
+                memset(o, 0, (size_t)W * 16 * sizeof(float));
+                continue;
+            }
+            memset(o, 0, SR_BLK_PAD * 16 * sizeof(float));
+            memset(o + (size_t)(W - SR_BLK_PAD) * 16, 0, SR_BLK_PAD * 16 * sizeof(float));
+            const float *src = in + (size_t)cb * 16 * plane + (size_t)y * w;
+            for (int x = 0; x < w; x++)
+                _mm512_store_ps(o + (size_t)(x + SR_BLK_PAD) * 16,
+                                _mm512_i32gather_ps(idx, src + x, 4));
+        }
+}
+
+#define BT(d0, d1, d2, d3, t)                                                                      \
+    do {                                                                                           \
+        t[0] = _mm512_sub_ps(d0, d2);                                                              \
+        t[1] = _mm512_add_ps(d1, d2);                                                              \
+        t[2] = _mm512_sub_ps(d2, d1);                                                              \
+        t[3] = _mm512_sub_ps(d1, d3);                                                              \
+    } while (0)
+
+/* V[p][t][cin] = B^T d B of tiles t < nt, tile t's patch at row y0, column x0 + 2t of the
+ * blocked buffer (W pixels a row, plane floats per 16 channels). A tile's first two columns
+ * are the previous tile's last two: their vertical pass is reused. */
+static void input_tf(const float *in, int cin, int W, size_t plane, int y0, int x0, int nt,
+                     float *V)
+{
+    size_t vs = (size_t)nt * cin;
+    for (int cb = 0; cb < cin / 16; cb++) {
+        __m512 x[4][4], h[4]; /* x[a][c]: row a of B^T d, column c of the patch */
+        for (int t = 0; t < nt; t++) {
+            const float *p = in + cb * plane + ((size_t)y0 * W + x0 + 2 * t) * 16;
+            for (int a = 0; t && a < 4; a++)
+                x[a][0] = x[a][2], x[a][1] = x[a][3];
+            for (int c = t ? 2 : 0; c < 4; c++) {
+                __m512 d[4];
+                for (int r = 0; r < 4; r++)
+                    d[r] = _mm512_load_ps(p + ((size_t)r * W + c) * 16);
+                BT(d[0], d[1], d[2], d[3], h);
+                for (int a = 0; a < 4; a++)
+                    x[a][c] = h[a];
+            }
+            float *o = V + (size_t)t * cin + cb * 16;
+            for (int a = 0; a < 4; a++) {
+                BT(x[a][0], x[a][1], x[a][2], x[a][3], h);
+                for (int b = 0; b < 4; b++)
+                    _mm512_store_ps(o + (a * 4 + b) * vs, h[b]);
+            }
+        }
+    }
+}
+
+/* M[t][co] = sum_ci V[t][ci] U[ci][co], NT tiles x NC vectors of 16 output channels; U rows
+ * ld floats apart (the layer's cout). */
+#define KERN(NT, NC)                                                                               \
+    static void kern_##NT##_##NC(const float *v, int cin, const float *u, int ld, float *m)       \
+    {                                                                                              \
+        __m512 acc[NT][NC];                                                                        \
+        for (int t = 0; t < NT; t++)                                                               \
+            for (int c = 0; c < NC; c++)                                                           \
+                acc[t][c] = _mm512_setzero_ps();                                                   \
+        for (int ci = 0; ci < cin; ci++) {                                                         \
+            __m512 w[NC];                                                                          \
+            for (int c = 0; c < NC; c++)                                                           \
+                w[c] = _mm512_load_ps(u + (size_t)ci * ld + c * 16);                               \
+            for (int t = 0; t < NT; t++) {                                                         \
+                __m512 x = _mm512_set1_ps(v[(size_t)t * cin + ci]);                                \
+                for (int c = 0; c < NC; c++)                                                       \
+                    acc[t][c] = _mm512_fmadd_ps(x, w[c], acc[t][c]);                               \
+            }                                                                                      \
+        }                                                                                          \
+        for (int t = 0; t < NT; t++)                                                               \
+            for (int c = 0; c < NC; c++)                                                           \
+                _mm512_store_ps(m + (size_t)t * ld + c * 16, acc[t][c]);                           \
+    }
+KERN(6, 4) KERN(4, 4) KERN(2, 4) KERN(1, 4)
+KERN(8, 3) KERN(4, 3) KERN(2, 3) KERN(1, 3)
+KERN(12, 2) KERN(4, 2) KERN(2, 2) KERN(1, 2)
+KERN(16, 1) KERN(4, 1) KERN(2, 1) KERN(1, 1)
+
+typedef void (*kern_fn)(const float *, int, const float *, int, float *);
+static const kern_fn kerns[4][4] = {{kern_16_1, kern_4_1, kern_2_1, kern_1_1},
+                                    {kern_12_2, kern_4_2, kern_2_2, kern_1_2},
+                                    {kern_8_3, kern_4_3, kern_2_3, kern_1_3},
+                                    {kern_6_4, kern_4_4, kern_2_4, kern_1_4}};
+static const int kern_tiles[4][4] = {{16, 4, 2, 1}, {12, 4, 2, 1}, {8, 4, 2, 1}, {6, 4, 2, 1}};
+
+/* One position's product for nt tiles: 64 output channels at a time, then what is left. */
+static void product(const float *V, int cin, const float *U, int cout, float *M, int nt)
+{
+    for (int co = 0; co < cout;) {
+        int nc = (cout - co) / 16 < 4 ? (cout - co) / 16 : 4;
+        for (int t = 0, g = 0; t < nt; t += kern_tiles[nc - 1][g]) {
+            while (t + kern_tiles[nc - 1][g] > nt)
+                g++;
+            kerns[nc - 1][g](V + (size_t)t * cin, cin, U + co, cout, M + (size_t)t * cout + co);
+        }
+        co += 16 * nc;
+    }
+}
+
+/* The activation as the planar kernels apply it (act_v), bit for bit. */
+static inline __m512 act(const sr__conv *c, __m512 r, __m512 a)
+{
+    const __m512 zero = _mm512_setzero_ps();
+    if (c->act == SR_ACT_RELU)
+        return _mm512_max_ps(r, zero);
+    if (c->act == SR_ACT_LEAKY || c->act == SR_ACT_PRELU)
+        return _mm512_add_ps(_mm512_max_ps(r, zero), _mm512_mul_ps(a, _mm512_min_ps(r, zero)));
+    if (c->act == SR_ACT_CLIP)
+        return _mm512_min_ps(_mm512_max_ps(r, a), _mm512_set1_ps(c->act_b));
+    return r;
+}
+
+/* A^T m A of tiles t < nt, plus bias, through the activation: output rows oy0, oy0 + 1 and
+ * columns ox0 + 2t, ox0 + 2t + 1, those inside ow x oh stored (blocked, or scattered to the
+ * planes of a planar out). */
+static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int ow, int oh,
+                      int oy0, int ox0)
+{
+    size_t ms = (size_t)nt * c->cout, plane = (size_t)ow * oh;
+    int W = ow + 2 * SR_BLK_PAD, blocked = c->blk & SR_BLK_OUT;
+    size_t bplane = (size_t)(oh + 2 * SR_BLK_PAD) * W * 16;
+    const __m512i idx = plane_index(plane);
+    for (int cb = 0; cb < c->cout / 16; cb++) {
+        __m512 bias = _mm512_loadu_ps(c->bias + cb * 16);
+        __m512 a = c->act == SR_ACT_PRELU ? _mm512_loadu_ps(c->slope + cb * 16)
+                                          : _mm512_set1_ps(c->act_a);
+        for (int t = 0; t < nt; t++) {
+            const float *m = M + (size_t)t * c->cout + cb * 16;
+            __m512 s0[4], s1[4], y[4];
+            for (int b = 0; b < 4; b++) {
+                __m512 m1 = _mm512_load_ps(m + (4 + b) * ms), m2 = _mm512_load_ps(m + (8 + b) * ms);
+                s0[b] = _mm512_add_ps(_mm512_add_ps(_mm512_load_ps(m + b * ms), m1), m2);
+                s1[b] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), _mm512_load_ps(m + (12 + b) * ms));
+            }
+            y[0] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]), bias);
+            y[1] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]), bias);
+            y[2] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]), bias);
+            y[3] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]), bias);
+            for (int q = 0; q < 4; q++) {
+                int oy = oy0 + (q >> 1), ox = ox0 + 2 * t + (q & 1);
+                if (oy < 0 || oy >= oh || ox < 0 || ox >= ow)
+                    continue;
+                __m512 r = act(c, y[q], a);
+                if (blocked)
+                    _mm512_store_ps(out + cb * bplane +
+                                        ((size_t)(oy + SR_BLK_PAD) * W + ox + SR_BLK_PAD) * 16,
+                                    r);
+                else
+                    _mm512_i32scatter_ps(out + cb * 16 * plane + (size_t)oy * ow + ox, idx, r, 4);
+            }
+        }
+    }
+}
+
+size_t sr__wino_blocked_own(const sr__conv *c, int w)
+{
+    size_t rows = c->blk & SR_BLK_IN ? 0 : (size_t)4 * (w + 2 * SR_BLK_PAD) * c->cin;
+    return (size_t)16 * CHUNK * (size_t)(c->cin + c->cout) + rows;
+}
+
+/* The zero ring of a blocked output, rows [r0, r1) of it. */
+static void zero_ring(int c, int ow, int oh, float *out, int r0, int r1)
+{
+    int W = ow + 2 * SR_BLK_PAD, H = oh + 2 * SR_BLK_PAD;
+    for (int cb = 0; cb < c / 16; cb++)
+        for (int r = r0; r < r1; r++) {
+            float *o = out + ((size_t)cb * H + r) * W * 16;
+            if (r < SR_BLK_PAD || r >= H - SR_BLK_PAD) {
+                memset(o, 0, (size_t)W * 16 * sizeof(float));
+                continue;
+            }
+            memset(o, 0, SR_BLK_PAD * 16 * sizeof(float));
+            memset(o + (size_t)(W - SR_BLK_PAD) * 16, 0, SR_BLK_PAD * 16 * sizeof(float));
+        }
+}
+
+void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, float *out,
+                              int ow, int oh, const sr__run *rc)
+{
+    size_t r0, r1;
+    /* Block (i, j) holds output rows 2i - py + {0, 1}, columns 2j - px + {0, 1}, blocks on even
+     * image coordinates as in winograd.c; its patch starts t rows and s columns above and left
+     * of its first output, i.e. at buffer row 2i - py - pt + SR_BLK_PAD. */
+    int px = (int)((rc->ox + 1 - c->pl) & 1), py = (int)((rc->oy + 1 - c->pt) & 1);
+    int nbx = (ow + px + 1) / 2, nby = (oh + py + 1) / 2, nch = (nbx + CHUNK - 1) / CHUNK;
+    int W = w + 2 * SR_BLK_PAD;
+    int planar = !(c->blk & SR_BLK_IN); /* then the row of blocks' 4 rows, blocked, in rows */
+    size_t plane = (size_t)(planar ? 4 : h + 2 * SR_BLK_PAD) * W * 16;
+    size_t pu = (size_t)c->cin * c->cout;
+    float *V = rc->own, *M = V + (size_t)16 * CHUNK * c->cin, *rows = M + (size_t)16 * CHUNK * c->cout;
+    sr__share((size_t)nby, rc->ith, rc->nth, &r0, &r1);
+    for (int item = (int)r0 * nch; item < (int)r1 * nch; item++) {
+        int i = item / nch, j0 = item % nch * CHUNK, y0 = 2 * i - py - c->pt;
+        int nt = nbx - j0 < CHUNK ? nbx - j0 : CHUNK;
+        if (planar && j0 == 0)
+            from_planar(in, c->cin, w, h, y0, rows);
+        input_tf(planar ? rows : in, c->cin, W, plane, planar ? 0 : y0 + SR_BLK_PAD,
+                 2 * j0 - px - c->pl + SR_BLK_PAD, nt, V);
+        for (int p = 0; p < 16; p++)
+            product(V + (size_t)p * nt * c->cin, c->cin, c->packed + p * pu, c->cout,
+                    M + (size_t)p * nt * c->cout, nt);
+        output_tf(c, M, nt, out, ow, oh, 2 * i - py, 2 * j0 - px);
+    }
+    if (c->blk & SR_BLK_OUT) {
+        sr__share((size_t)oh + 2 * SR_BLK_PAD, rc->ith, rc->nth, &r0, &r1);
+        zero_ring(c->cout, ow, oh, out, (int)r0, (int)r1);
+    }
+}
