@@ -1,7 +1,9 @@
 /* bench/conv.c - this machine's FP32 FMA peak, and the convolution kernels' GFLOP/s on the shapes
  * of the shipped models, as % of that peak. 1 thread and all threads (each thread runs its own
  * convolution: the way the batch uses them). Each shape runs direct, by Winograd, and by
- * Winograd with bf16 products where the CPU has AVX512_BF16 ("wino-bf16"); Winograd's
+ * Winograd with bf16 products where the CPU has AVX512_BF16 ("wino-bf16"), and by Winograd on
+ * channel-blocked activations where the avx512 kernel runs ("wino-blk", wino_blocked.c: what
+ * srgan runs between two such layers); Winograd's
  * GFLOP/s are direct-equivalent (the direct FLOP count over its time), so above 100% of peak
  * means faster than any direct kernel can be. "auto" marks the path srgan picks for the shape.
  * Never part of CI: timings are not assertions.
@@ -112,12 +114,13 @@ int main(int argc, char **argv)
            "1T GFLOP/s", "% peak", "NT GFLOP/s", "% peak");
     int bf16 = sr_precision_available(SR_PRECISION_BF16);
     /* Per shape: 0 direct with the kernel srgan picks, 1 direct with the other AVX-512 block
-     * shape (16x1 or 6x4, conv_avx512*.c), 2 Winograd, 3 Winograd with bf16 products. */
+     * shape (16x1 or 6x4, conv_avx512*.c), 2 Winograd, 3 Winograd with bf16 products, 4 Winograd
+     * on channel-blocked input and output. */
     const char *fam = sr__conv_kernel_select()->name;
     int two512 = !strcmp(fam, "avx512") && !getenv("SR_KERNEL");
-    for (int s = 0; s < 4 * nshapes; s++) {
-        const shape *sh = &shapes[s / 4];
-        int m = s % 4;
+    for (int s = 0; s < 5 * nshapes; s++) {
+        const shape *sh = &shapes[s / 5];
+        int m = s % 5;
         char label[64];
         snprintf(label, sizeof label, "%s %dx%d", sh->what, sh->size, sh->size);
         int wanted = !nfilter;
@@ -136,6 +139,8 @@ int main(int argc, char **argv)
         unsetenv("SR_CONV");
         c.kern = sr__conv_kernel_select();
         int wino = sr__wino_applies(&c), chosen = m < 3 && (m >= 2) == wino && m != 1;
+        if (m == 4) /* what srgan runs between two blockable layers */
+            chosen = wino;
         setenv("SR_CONV", m >= 2 ? "winograd" : "direct", 1);
         if (m == 1) { /* the shape sr__conv_pick passes over on this CPU */
             sr__conv_pick(&c);
@@ -143,12 +148,21 @@ int main(int argc, char **argv)
         }
         int bad = sr__conv_pack(&c, NULL) || (m == 3 && sr__wino_set_bf16(&c, 1, NULL));
         unsetenv("SR_KERNEL");
+        if (!bad && m == 4 && !sr__wino_blockable(&c)) {
+            free(c.weight), free(c.bias), free(c.slope), free(c.packed);
+            continue;
+        }
+        if (!bad && m == 4)
+            bad = sr__wino_set_blocked(&c, SR_BLK_IN | SR_BLK_OUT, NULL);
+        else if (!bad && m == 2 && sr__wino_blockable(&c))
+            chosen = 0; /* srgan runs it blocked where its neighbours are too */
         if (bad) {
             fprintf(stderr, "pack failed\n");
             return 1;
         }
         char path[32];
-        snprintf(path, sizeof path, "%s%s", m < 2 ? "direct " : m == 2 ? "wino" : "wino-bf16",
+        snprintf(path, sizeof path, "%s%s",
+                 m < 2 ? "direct " : m == 2 ? "wino" : m == 3 ? "wino-bf16" : "wino-blk",
                  m < 2 ? (c.kern->cob == 16 ? "16x1" : c.kern->cob == 6 ? "6x4" : c.kern->name)
                        : "");
         if (chosen)
@@ -162,12 +176,14 @@ int main(int argc, char **argv)
             int reps = quick ? 3 : (int)(2e10 / flop) + 3;
 #pragma omp parallel num_threads(T)
             {
-                float *in = sr__aligned_alloc((size_t)c.cin * n * n * sizeof(float));
-                float *out = sr__aligned_alloc((size_t)c.cout * n * n * sizeof(float));
+                size_t nin = m == 4 ? sr__blk_floats(c.cin, n, n) : (size_t)c.cin * n * n;
+                size_t nout = m == 4 ? sr__blk_floats(c.cout, n, n) : (size_t)c.cout * n * n;
+                float *in = sr__aligned_alloc(nin * sizeof(float));
+                float *out = sr__aligned_alloc(nout * sizeof(float));
                 sr__ws_need need = sr__conv_workspace(&c, n, n);
                 float *ws = sr__aligned_alloc((need.shared + 16) * sizeof(float));
                 float *own = sr__aligned_alloc((need.own + 16) * sizeof(float));
-                fill(in, (size_t)c.cin * n * n, 3 + omp_get_thread_num());
+                fill(in, nin, 3 + omp_get_thread_num()); /* blocked: the ring too, as speed goes */
                 const sr__run rc = {ws, own, 0, 1, 0, 0}; /* each thread a whole layer */
                 for (int r = 0; r < reps; r++) {
 #pragma omp barrier
