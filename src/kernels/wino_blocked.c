@@ -64,10 +64,11 @@ static void from_planar(const float *in, int c, int w, int h, int y0, float *out
         t[3] = _mm512_sub_ps(d1, d3);                                                              \
     } while (0)
 
-/* V[t][p][cin] = B^T d B of tiles t < nt (tile-major: a tile's 16 positions are stored one
- * after another, and the output transform reads them so; 6% faster than position-major), tile t's patch at row y0, column x0 + 2t of the
- * blocked buffer (W pixels a row, plane floats per 16 channels). A tile's first two columns
- * are the previous tile's last two: their vertical pass is reused. */
+/* V[t][p][cin] = B^T d B of tiles t < nt, tile t's patch at row y0, column x0 + 2t of the
+ * blocked buffer (W pixels a row, plane floats per 16 channels). Tile-major, a tile's 16
+ * positions one after another as the output transform reads M: 6% faster than position-major
+ * (bench-conv). A tile's first two columns are the previous tile's last two: their vertical
+ * pass is reused. */
 static void input_tf(const float *in, int cin, int W, size_t plane, int y0, int x0, int nt,
                      float *V)
 {
