@@ -22,7 +22,11 @@
 #include <immintrin.h>
 #include <string.h>
 
-#define CHUNK 32 /* tiles per work item: V and M of 64 channels, 128 KB each, stay in L2 */
+/* Tiles per work item: about CHUNK (V and M of 64 channels, 128 KB each, stay in L2), rounded
+ * up to whole micro-kernels, so a row of blocks has one narrow kernel call at most per output
+ * channel group instead of one per item (the 2-tile kernel alone took 5% of a 276x276 image). */
+#define CHUNK 32
+#define CHUNK_MAX (CHUNK + 15)
 
 /* Channel k's offset within its group of 16 planes, for gathers and scatters. */
 static __m512i plane_index(size_t plane)
@@ -206,7 +210,7 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
 size_t sr__wino_blocked_own(const sr__conv *c, int w)
 {
     size_t rows = c->blk & SR_BLK_IN ? 0 : (size_t)4 * (w + 2 * SR_BLK_PAD) * c->cin;
-    return (size_t)16 * CHUNK * (size_t)(c->cin + c->cout) + rows;
+    return (size_t)16 * CHUNK_MAX * (size_t)(c->cin + c->cout) + rows;
 }
 
 /* The zero ring of a blocked output, rows [r0, r1) of it. */
@@ -234,15 +238,19 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
      * of its first output, i.e. at buffer row 2i - py - pt + SR_BLK_PAD. */
     int px = (int)((rc->ox + 1 - c->pl) & 1), py = (int)((rc->oy + 1 - c->pt) & 1);
     int nbx = (ow + px + 1) / 2, nby = (oh + py + 1) / 2, nch = (nbx + CHUNK - 1) / CHUNK;
+    int unit = kern_tiles[(c->cout < 64 ? c->cout : 64) / 16 - 1][0];
+    int chunk = ((nbx + nch - 1) / nch + unit - 1) / unit * unit;
+    nch = (nbx + chunk - 1) / chunk;
     int W = w + 2 * SR_BLK_PAD;
     int planar = !(c->blk & SR_BLK_IN); /* then the row of blocks' 4 rows, blocked, in rows */
     size_t plane = (size_t)(planar ? 4 : h + 2 * SR_BLK_PAD) * W * 16;
     size_t pu = (size_t)c->cin * c->cout;
-    float *V = rc->own, *M = V + (size_t)16 * CHUNK * c->cin, *rows = M + (size_t)16 * CHUNK * c->cout;
+    float *V = rc->own, *M = V + (size_t)16 * CHUNK_MAX * c->cin;
+    float *rows = M + (size_t)16 * CHUNK_MAX * c->cout;
     sr__share((size_t)nby, rc->ith, rc->nth, &r0, &r1);
     for (int item = (int)r0 * nch; item < (int)r1 * nch; item++) {
-        int i = item / nch, j0 = item % nch * CHUNK, y0 = 2 * i - py - c->pt;
-        int nt = nbx - j0 < CHUNK ? nbx - j0 : CHUNK;
+        int i = item / nch, j0 = item % nch * chunk, y0 = 2 * i - py - c->pt;
+        int nt = nbx - j0 < chunk ? nbx - j0 : chunk;
         if (planar && j0 == 0)
             from_planar(in, c->cin, w, h, y0, rows);
         input_tf(planar ? rows : in, c->cin, W, plane, planar ? 0 : y0 + SR_BLK_PAD,
