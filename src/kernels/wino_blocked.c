@@ -14,8 +14,9 @@
  * Blocks sit on even image coordinates as there, so tiles still equal the whole image.
  *
  * A layer whose input comes planar (the first after a direct convolution) converts the 4 rows
- * each row of blocks reads into its own scratch; one whose output goes to a layer that is not blocked (the net's last 3x3
- * convolution, read through a PixelShuffle) scatters each pixel's 16 channels to their planes.
+ * each row of blocks reads into its own scratch; one whose output goes to a layer that is not
+ * blocked (the net's last 3x3 convolution, read through a PixelShuffle) scatters each pixel's 16
+ * channels to their planes.
  */
 #include "kernels.h"
 
@@ -24,7 +25,7 @@
 
 /* Tiles per work item: about CHUNK (V and M of 64 channels, 128 KB each, stay in L2), rounded
  * up to whole micro-kernels, so a row of blocks has one narrow kernel call at most per output
- * channel group instead of one per item (the 2-tile kernel alone took 5% of a 276x276 image). */
+ * channel group instead of one per item (the 2- and 4-tile kernels took 6% of a 276x276 image). */
 #define CHUNK 32
 #define CHUNK_MAX (CHUNK + 15)
 
@@ -234,8 +235,8 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
 {
     size_t r0, r1;
     /* Block (i, j) holds output rows 2i - py + {0, 1}, columns 2j - px + {0, 1}, blocks on even
-     * image coordinates as in winograd.c; its patch starts t rows and s columns above and left
-     * of its first output, i.e. at buffer row 2i - py - pt + SR_BLK_PAD. */
+     * image coordinates as in winograd.c; its 4x4 input patch starts pt rows and pl columns
+     * (one each) before its first output: at buffer row 2i - py - pt + SR_BLK_PAD. */
     int px = (int)((rc->ox + 1 - c->pl) & 1), py = (int)((rc->oy + 1 - c->pt) & 1);
     int nbx = (ow + px + 1) / 2, nby = (oh + py + 1) / 2, nch = (nbx + CHUNK - 1) / CHUNK;
     int unit = kern_tiles[(c->cout < 64 ? c->cout : 64) / 16 - 1][0];
