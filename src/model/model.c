@@ -132,12 +132,6 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
     return SR_OK;
 }
 
-/* Folds a layer that is the only consumer of the previous layer's output into that layer's
- * store (its fuse: a PReLU or ReLU after a convolution; an add after an Interp, which saves a
- * full-size buffer and a pass at the end of every Real-ESRGAN-style net), lets a layer take
- * over the producer of an input it alone reads (its absorb: the PixelShuffle whose output that
- * add read, another full-size buffer and pass), then prepares every layer's weights for the
- * kernels at the load's precision. */
 static int blockable(const sr__layer *l)
 {
     return l->ops == &sr__layer_convolution && sr__wino_blockable(l->p);
@@ -175,6 +169,12 @@ static sr_status plan_layouts(sr_model *m, sr_error *err)
     return s;
 }
 
+/* Folds a layer that is the only consumer of the previous layer's output into that layer's
+ * store (its fuse: a PReLU or ReLU after a convolution; an add after an Interp, which saves a
+ * full-size buffer and a pass at the end of every Real-ESRGAN-style net), lets a layer take
+ * over the producer of an input it alone reads (its absorb: the PixelShuffle whose output that
+ * add read, another full-size buffer and pass), then prepares every layer's weights for the
+ * kernels at the load's precision and plans the activations' layout. */
 static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precision precision,
                                   sr_error *err)
 {
