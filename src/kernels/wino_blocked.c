@@ -8,7 +8,8 @@
  * writes one row piece in each of C planes. The products are 6 tiles x 64 output channels per
  * micro-kernel (6 broadcasts and 4 loads per 24 FMAs, against 17 per 16).
  *
- * The arithmetic is winograd.c's to the bit: the same transforms in the same order, and each
+ * The arithmetic is winograd.c's to the bit: the same transforms and activation (conv_arith.inc,
+ * which both include), and each
  * tile's sums over input channels in order from zero (fma(v, u, acc) = fma(u, v, acc)), so an
  * output is the same whichever layout carried it (tests/test_conv.c) and the pinned hashes hold.
  * Blocks sit on even image coordinates as there, so tiles still equal the whole image.
@@ -18,10 +19,8 @@
  * blocked (the net's last 3x3 convolution, read through a PixelShuffle) scatters each pixel's 16
  * channels to their planes.
  */
-#include "kernels.h"
-
-#include <immintrin.h>
-#include <string.h>
+#include "conv_avx512.h" /* the vector macros conv_arith.inc is written in */
+#include "conv_arith.inc"
 
 /* Tiles per work item: about CHUNK (V and M of 64 channels, 128 KB each, stay in L2), rounded
  * up to whole micro-kernels, so a row of blocks has one narrow kernel call at most per output
@@ -61,14 +60,6 @@ static void from_planar(const float *in, int c, int w, int h, int y0, float *out
         }
 }
 
-#define BT(d0, d1, d2, d3, t)                                                                      \
-    do {                                                                                           \
-        t[0] = _mm512_sub_ps(d0, d2);                                                              \
-        t[1] = _mm512_add_ps(d1, d2);                                                              \
-        t[2] = _mm512_sub_ps(d2, d1);                                                              \
-        t[3] = _mm512_sub_ps(d1, d3);                                                              \
-    } while (0)
-
 /* V[t][p][cin] = B^T d B of tiles t < nt, tile t's patch at row y0, column x0 + 2t of the
  * blocked buffer (W pixels a row, plane floats per 16 channels). Tile-major, a tile's 16
  * positions one after another as the output transform reads M: 6% faster than position-major
@@ -88,13 +79,13 @@ static void input_tf(const float *in, int cin, int W, size_t plane, int y0, int 
                 __m512 d[4];
                 for (int r = 0; r < 4; r++)
                     d[r] = _mm512_load_ps(p + ((size_t)r * W + c) * 16);
-                BT(d[0], d[1], d[2], d[3], h);
+                WINO_BT(d[0], d[1], d[2], d[3], h);
                 for (int a = 0; a < 4; a++)
                     x[a][c] = h[a];
             }
             float *o = V + (size_t)t * 16 * cin + cb * 16;
             for (int a = 0; a < 4; a++) {
-                BT(x[a][0], x[a][1], x[a][2], x[a][3], h);
+                WINO_BT(x[a][0], x[a][1], x[a][2], x[a][3], h);
                 for (int b = 0; b < 4; b++)
                     _mm512_store_ps(o + (size_t)(a * 4 + b) * cin, h[b]);
             }
@@ -153,19 +144,6 @@ static void product(const float *V, int cin, const float *U, int cout, float *M,
     }
 }
 
-/* The activation as the planar kernels apply it (act_v), bit for bit. */
-static inline __m512 act(const sr__conv *c, __m512 r, __m512 a)
-{
-    const __m512 zero = _mm512_setzero_ps();
-    if (c->act == SR_ACT_RELU)
-        return _mm512_max_ps(r, zero);
-    if (c->act == SR_ACT_LEAKY || c->act == SR_ACT_PRELU)
-        return _mm512_add_ps(_mm512_max_ps(r, zero), _mm512_mul_ps(a, _mm512_min_ps(r, zero)));
-    if (c->act == SR_ACT_CLIP)
-        return _mm512_min_ps(_mm512_max_ps(r, a), _mm512_set1_ps(c->act_b));
-    return r;
-}
-
 /* A^T m A of tiles t < nt, plus bias, through the activation: output rows oy0, oy0 + 1 and
  * columns ox0 + 2t, ox0 + 2t + 1, those inside ow x oh stored (blocked, or scattered to the
  * planes of a planar out). */
@@ -176,27 +154,22 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
     int W = ow + 2 * SR_BLK_PAD, blocked = c->blk & SR_BLK_OUT;
     size_t bplane = (size_t)(oh + 2 * SR_BLK_PAD) * W * 16;
     const __m512i idx = plane_index(plane);
+    const __m512 zero = _mm512_setzero_ps(), hi = _mm512_set1_ps(c->act_b);
     for (int cb = 0; cb < c->cout / 16; cb++) {
         __m512 bias = _mm512_loadu_ps(c->bias + cb * 16);
         __m512 a = c->act == SR_ACT_PRELU ? _mm512_loadu_ps(c->slope + cb * 16)
                                           : _mm512_set1_ps(c->act_a);
         for (int t = 0; t < nt; t++) {
             const float *m = M + (size_t)t * 16 * c->cout + cb * 16;
-            __m512 s0[4], s1[4], y[4];
-            for (int b = 0; b < 4; b++) {
-                __m512 m1 = _mm512_load_ps(m + (4 + b) * ms), m2 = _mm512_load_ps(m + (8 + b) * ms);
-                s0[b] = _mm512_add_ps(_mm512_add_ps(_mm512_load_ps(m + b * ms), m1), m2);
-                s1[b] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), _mm512_load_ps(m + (12 + b) * ms));
-            }
-            y[0] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]), bias);
-            y[1] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]), bias);
-            y[2] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]), bias);
-            y[3] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]), bias);
+            __m512 mp[16], y[4];
+            for (int p = 0; p < 16; p++)
+                mp[p] = _mm512_load_ps(m + p * ms);
+            wino_at(mp, bias, y);
             for (int q = 0; q < 4; q++) {
                 int oy = oy0 + (q >> 1), ox = ox0 + 2 * t + (q & 1);
                 if (oy < 0 || oy >= oh || ox < 0 || ox >= ow)
                     continue;
-                __m512 r = act(c, y[q], a);
+                __m512 r = act_v(c->act, y[q], a, hi, zero);
                 if (blocked)
                     _mm512_store_ps(out + cb * bplane +
                                         ((size_t)(oy + SR_BLK_PAD) * W + ox + SR_BLK_PAD) * 16,

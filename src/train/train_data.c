@@ -1,7 +1,8 @@
 /* train_data.c - training pairs: the photos held in memory at full resolution with their
  * downscaled versions (optionally each photo also at 3/4, 1/2 and 1/3 of its size), crops drawn
- * uniformly over all of them or photo by photo, flips and transposes applied to both sides alike. The low-resolution side is made exactly as `srgan downscale` (and the
- * evaluation) make it, rounded to 8 bits, so training sees what users and the metrics feed in. */
+ * uniformly over all of them or photo by photo, flips and transposes applied to both sides
+ * alike. The low-resolution side is made exactly as `srgan downscale` (and the evaluation) make
+ * it, rounded to 8 bits, so training sees what users and the metrics feed in. */
 #include "train.h"
 
 #include <omp.h>
@@ -44,8 +45,8 @@ sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, in
     int K = multi ? MULTISCALE_N : 1; /* images per photo: photo i is image i * K + k */
     size_t n = (size_t)files.n * (size_t)K;
     sr_image *hr = calloc(n, sizeof *hr), *lr = calloc(n, sizeof *lr);
-    sr_status *st = calloc(n, sizeof *st);
-    sr_error *errs = calloc(n, sizeof *errs);
+    sr_status *st = calloc((size_t)files.n, sizeof *st); /* per photo */
+    sr_error *errs = calloc((size_t)files.n, sizeof *errs);
     d->hr = hr, d->lr = lr, d->cum = calloc(n, sizeof(double));
     if (!hr || !lr || !st || !errs || !d->cum) {
         s = sr__err(err, SR_E_NOMEM, "out of memory");
@@ -55,15 +56,15 @@ sr_status sr__tdata_load(const char *dir, int scale, int patch, int by_photo, in
         for (int i = 0; i < files.n; i++) {
             char *path = sr__join(dir, files.v[i]);
             int j = i * K;
-            st[j] = path ? sr__photo_pair_load(path, scale, &hr[j], &lr[j], &errs[j])
-                         : sr__err(&errs[j], SR_E_NOMEM, "out of memory");
+            st[i] = path ? sr__photo_pair_load(path, scale, &hr[j], &lr[j], &errs[i])
+                         : sr__err(&errs[i], SR_E_NOMEM, "out of memory");
             free(path);
-            for (int k = 1; k < K && !st[j]; k++)
-                st[j] = scaled_pair(&hr[j], scale, k, &hr[j + k], &lr[j + k], &errs[j]);
+            for (int k = 1; k < K && !st[i]; k++)
+                st[i] = scaled_pair(&hr[j], scale, k, &hr[j + k], &lr[j + k], &errs[i]);
         }
         for (int i = 0; i < files.n && !s; i++)
-            if (st[i * K])
-                s = sr__err(err, st[i * K], "%s", errs[i * K].msg);
+            if (st[i])
+                s = sr__err(err, st[i], "%s", errs[i].msg);
     }
     double total = 0;
     for (int i = 0; !s && i < d->n; i++) {
