@@ -6,6 +6,8 @@
 #   anime  realesr-animevideov3-x4 (../shared) on one 256x256 photo, fp32
 #   photo  the embedded default x4 on the same photo
 #   pbench the embedded default, parallel-benchmark 16 x 256x256 (images/s, higher is better)
+#   rrdb   realesrgan-x4plus (../shared; RRDB, dense blocks) on a 128x128 crop of the photo
+# JOBS="anime rrdb" picks some (default: all four).
 # Name the CPU beside the figures (lscpu); speed is never gated in CI.
 set -euo pipefail
 OLD=$1 NEW=$2 ROUNDS=${3:-5} THREADS=${THREADS:-2}
@@ -16,7 +18,9 @@ trap 'rm -rf "$T"' EXIT
 cpus=0-$((THREADS - 1))
 convert "$ROOT/docs/samples/butterfly.jpg" -resize 256x256^ \
     -gravity center -extent 256x256 "$T/in.png"
+convert "$T/in.png" -gravity center -extent 128x128 "$T/in128.png"
 anime="$SHARED/models/realesrgan/realesr-animevideov3-x4.param"
+rrdb="$SHARED/models/realesrgan/realesrgan-x4plus.param"
 secs() { # whole-process seconds of "$@"
     local s e
     s=$(date +%s.%N)
@@ -25,14 +29,16 @@ secs() { # whole-process seconds of "$@"
     echo "$e - $s" | bc -l
 }
 stats() { sort -g | awk '{v[NR]=$1} END {printf "%.3f %.3f\n", v[1], v[int((NR+1)/2)]}'; }
-for job in anime photo pbench; do
+for job in ${JOBS:-anime photo pbench rrdb}; do
     [ "$job" = anime ] && [ ! -f "$anime" ] && { echo "anime: skipped (no $anime)"; continue; }
+    [ "$job" = rrdb ] && [ ! -f "$rrdb" ] && { echo "rrdb: skipped (no $rrdb)"; continue; }
     : >"$T/old" && : >"$T/new"
     for _ in $(seq "$ROUNDS"); do
         for who in old new; do
             bin=$OLD && [ $who = new ] && bin=$NEW
             case $job in
             anime) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" --model "$anime" --threads "$THREADS" >>"$T/$who" ;;
+            rrdb) secs taskset -c $cpus "$bin" upscale "$T/in128.png" "$T/o.png" --model "$rrdb" --threads "$THREADS" >>"$T/$who" ;;
             photo) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" --scale 4 --threads "$THREADS" >>"$T/$who" ;;
             pbench) taskset -c $cpus "$bin" parallel-benchmark --images 16 --size 256x256 --large 0x0 \
                         --threads-list "$THREADS" 2>&1 |

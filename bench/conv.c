@@ -153,7 +153,7 @@ int main(int argc, char **argv)
             continue;
         }
         if (!bad && m == 4)
-            bad = sr__wino_set_blocked(&c, SR_BLK_IN | SR_BLK_OUT, NULL);
+            bad = sr__conv_set_blocked(&c, SR_BLK_IN | SR_BLK_OUT, NULL);
         else if (!bad && m == 2 && sr__wino_blockable(&c))
             chosen = 0; /* srgan runs it blocked where its neighbours are too */
         if (bad) {

@@ -379,7 +379,7 @@ static void test_blocked_layout(void **state)
             sr__conv b;
             setup_conv(&b, t, 70 + (unsigned)i);
             assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
-            assert_int_equal(sr__wino_set_blocked(&b, blk, NULL), SR_OK);
+            assert_int_equal(sr__conv_set_blocked(&b, blk, NULL), SR_OK);
             size_t bsz = sr__blk_floats(t->cout, w, h);
             float *bout = sr__aligned_alloc(bsz * sizeof(float));
             for (int phase = 0; phase < 4; phase++)
@@ -402,6 +402,63 @@ static void test_blocked_layout(void **state)
         free(in), free(ref), free(got), free(bin);
         free_conv(&c);
     }
+    unsetenv("SR_CONV");
+}
+
+/* The direct path with a blocked output (a 3->64 first layer feeding blocked Winograd layers)
+ * stores the planar direct path's bits, on 1 and 3 threads, its ring zeros; its input cannot be
+ * blocked, nor can a sigmoid's output. */
+static void test_direct_blocked_output(void **state)
+{
+    (void)state;
+    static const conv_case dc[] = {
+        {3, 64, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 37, 19},
+        {3, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 8, 5},
+        {16, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 21, 10},
+        {3, 16, 5, 1, 1, 2, 2, 2, 2, SR_ACT_RELU, 17, 12},
+    };
+    setenv("SR_CONV", "direct", 1);
+    for (size_t i = 0; i < sizeof dc / sizeof dc[0]; i++) {
+        const conv_case *t = &dc[i];
+        sr__conv c, b;
+        setup_conv(&c, t, 90 + (unsigned)i);
+        setup_conv(&b, t, 90 + (unsigned)i);
+        assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+        assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
+        if (!sr__conv_writes_blocked(&b)) {
+            free_conv(&c), free_conv(&b);
+            unsetenv("SR_CONV");
+            print_message("skipped: the blocked layout needs the avx512 kernels\n");
+            skip();
+        }
+        assert_int_not_equal(sr__conv_set_blocked(&b, SR_BLK_IN | SR_BLK_OUT, NULL), SR_OK);
+        assert_int_equal(sr__conv_set_blocked(&b, SR_BLK_OUT, NULL), SR_OK);
+        int w = t->w, h = t->h;
+        size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * w * h;
+        size_t bsz = sr__blk_floats(t->cout, w, h);
+        float *in = malloc(nin * sizeof(float)), *ref = malloc(nout * sizeof(float));
+        float *got = malloc(nout * sizeof(float));
+        float *bout = sr__aligned_alloc(bsz * sizeof(float));
+        fill_random(in, nin, 400 + (unsigned)i, -1.f, 1.f);
+        run_at(&c, in, w, h, ref, w, h, 1, 0, 0);
+        for (int threads = 1; threads <= 3; threads += 2) {
+            for (size_t j = 0; j < bsz; j++)
+                bout[j] = NAN;
+            run_at(&b, in, w, h, bout, w, h, threads, 0, 0);
+            if (!from_blocked(bout, t->cout, w, h, got))
+                fail_msg("direct case %zu: the ring is not zeros", i);
+            if (memcmp(got, ref, nout * sizeof(float)))
+                fail_msg("direct case %zu, %d threads: not the planar bits", i, threads);
+        }
+        free(in), free(ref), free(got), free(bout);
+        free_conv(&c), free_conv(&b);
+    }
+    sr__conv sg;
+    setup_conv(&sg, &dc[0], 1);
+    sg.act = SR_ACT_SIGMOID;
+    assert_int_equal(sr__conv_pack(&sg, NULL), SR_OK);
+    assert_false(sr__conv_writes_blocked(&sg));
+    free_conv(&sg);
     unsetenv("SR_CONV");
 }
 
@@ -484,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_position_invariance),
         cmocka_unit_test(test_bf16_products),
         cmocka_unit_test(test_blocked_layout),
+        cmocka_unit_test(test_direct_blocked_output),
         cmocka_unit_test(test_deconvolution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

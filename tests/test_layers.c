@@ -3,6 +3,7 @@
 #include "test_common.h"
 
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 /* A layer as the model loader makes it: TYPE with NIN inputs of shapes ins and the parameters
@@ -49,7 +50,7 @@ static void test_pixelshuffle(void **state)
     (void)state;
     /* 4 channels of 1x2 -> 1 channel of 2x4 (mode 0, as PyTorch) */
     float in[8] = {0, 1, 10, 11, 20, 21, 30, 31}, out[8];
-    sr__shape is = {4, 1, 2}, os;
+    sr__shape is = {.c = 4, .h = 1, .w = 2}, os;
     sr__layer l = make("PixelShuffle", 1, &is, "0=2", NULL, 0);
     const float *ins[1] = {in};
     forward(&l, ins, &is, out, &os);
@@ -60,7 +61,7 @@ static void test_pixelshuffle(void **state)
     float in2[16], out2[16];
     for (int i = 0; i < 16; i++)
         in2[i] = (float)i; /* 8 channels of 1x2 -> 2 channels of 2x4 */
-    sr__shape is2 = {8, 1, 2};
+    sr__shape is2 = {.c = 8, .h = 1, .w = 2};
     sr__layer_free(&l);
     l = make("PixelShuffle", 1, &is2, "0=2 1=1", NULL, 0);
     ins[0] = in2;
@@ -102,7 +103,7 @@ static void test_interp_bicubic_matches_ncnn(void **state)
         int w = 24, h = 20;
         float *in = malloc((size_t)2 * w * h * sizeof(float));
         fill_random(in, (size_t)2 * w * h, 3 + s, 0.f, 1.f);
-        sr__shape is = {2, h, w}, os;
+        sr__shape is = {.c = 2, .h = h, .w = w}, os;
         char p[64];
         snprintf(p, sizeof p, "0=3 1=%g 2=%g", scales[s], scales[s]);
         sr__layer l = make("Interp", 1, &is, p, NULL, 0);
@@ -141,7 +142,7 @@ static void test_interp_nearest_and_bilinear(void **state)
 {
     (void)state;
     float in[6] = {1, 2, 3, 4, 5, 6}; /* 2 rows of 3 */
-    sr__shape is = {1, 2, 3}, os;
+    sr__shape is = {.c = 1, .h = 2, .w = 3}, os;
     const float *ins[1] = {in};
     sr__layer l = make("Interp", 1, &is, "0=1 1=2.0 2=2.0", NULL, 0);
     float out[24];
@@ -165,7 +166,7 @@ static void test_binary_eltwise_concat_relu(void **state)
 {
     (void)state;
     float a[8] = {1, -2, 3, -4, 5, -6, 7, -8}, b[8] = {1, 1, 1, 1, 2, 2, 2, 2}, pc[2] = {10, 20};
-    sr__shape s2 = {2, 2, 2}, sc = {2, 1, 1}, os;
+    sr__shape s2 = {.c = 2, .h = 2, .w = 2}, sc = {.c = 2, .h = 1, .w = 1}, os;
     float out[16];
     const float *ab[2] = {a, b};
     sr__shape abs_[2] = {s2, s2};
@@ -218,11 +219,89 @@ static void test_binary_eltwise_concat_relu(void **state)
 }
 
 /* The U-Net layers on hand-computed cases. */
+/* A planar c x h x w blob in the given layout (kernels.h): a fresh buffer, ring zeroed. */
+static float *in_layout(const float *planar, const sr__shape *s)
+{
+    size_t n = sr__floats(s);
+    float *b = calloc(n, sizeof(float));
+    for (int c = 0; c < s->c; c++)
+        for (int y = 0; y < s->h; y++)
+            for (int x = 0; x < s->w; x++)
+                b[sr__at(s, c, x, y)] = planar[((size_t)c * s->h + y) * s->w + x];
+    return b;
+}
+
+/* Concat, Eltwise and the equal-shape BinaryOp with each input and the output planar or
+ * channel-blocked, one thread and two: the planar result's bits at every pixel, and a blocked
+ * output's ring zeros over a NaN-filled buffer (whatever a runner's slot held). */
+static void test_layers_in_either_layout(void **state)
+{
+    (void)state;
+    const int w = 5, h = 3;
+    const struct {
+        const char *type, *params;
+        int c0, c1;
+    } cases[] = {
+        {"Concat", "0=0", 16, 32},
+        {"Concat", "0=0", 3, 13}, /* planar inputs (not whole groups) into a blocked output */
+        {"Eltwise", "0=1 -23301=2,2.000000e-01,1.000000e+00", 16, 16},
+        {"Eltwise", "0=2", 32, 32},
+        {"BinaryOp", "0=0", 16, 16},
+        {"BinaryOp", "0=2", 32, 32},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sr__shape ps[2] = {{.c = cases[i].c0, .h = h, .w = w}, {.c = cases[i].c1, .h = h, .w = w}};
+        sr__layer l = make(cases[i].type, 2, ps, cases[i].params, NULL, 0);
+        assert_int_equal(l.ops->blocked(&l, ps), SR_BLK_IN | SR_BLK_OUT);
+        float *a = malloc(sr__numel(&ps[0]) * sizeof(float));
+        float *b = malloc(sr__numel(&ps[1]) * sizeof(float));
+        fill_random(a, sr__numel(&ps[0]), 31 + (unsigned)i, -2.f, 2.f);
+        fill_random(b, sr__numel(&ps[1]), 37 + (unsigned)i, -2.f, 2.f);
+        const float *pin[2] = {a, b};
+        sr__shape os;
+        assert_int_equal(l.ops->shape(&l, ps, &os), 0);
+        float *ref = malloc(sr__numel(&os) * sizeof(float));
+        forward(&l, pin, ps, ref, &os);
+        for (int mask = 1; mask < 8; mask++) {
+            sr__shape s[2] = {ps[0], ps[1]}, o = os;
+            s[0].blk = mask & 1 && s[0].c % 16 == 0, s[1].blk = mask & 2 && s[1].c % 16 == 0;
+            o.blk = (mask & 4) != 0;
+            float *bi[2] = {in_layout(a, &s[0]), in_layout(b, &s[1])};
+            const float *bin[2] = {bi[0], bi[1]};
+            size_t n = sr__floats(&o);
+            float *out = malloc(n * sizeof(float));
+            float *outs[1] = {out};
+            for (int threads = 1; threads <= 2; threads++) {
+                for (size_t j = 0; j < n; j++)
+                    out[j] = NAN;
+#pragma omp parallel num_threads(threads)
+                {
+                    const sr__run rc = {NULL, NULL, omp_get_thread_num(), omp_get_num_threads(), 0, 0};
+                    l.ops->forward(&l, bin, s, outs, &o, &rc);
+                }
+                float *want = in_layout(ref, &o);
+                if (memcmp(out, want, n * sizeof(float)))
+                    fail_msg("%s %s, layouts %d, %d threads: not the planar result", cases[i].type,
+                             cases[i].params, mask, threads);
+                free(want);
+            }
+            free(bi[0]), free(bi[1]), free(out);
+        }
+        free(a), free(b), free(ref);
+        sr__layer_free(&l);
+    }
+    /* a division would turn the ring's zeros into NaN: planar only */
+    sr__shape ps[2] = {{.c = 16, .h = h, .w = w}, {.c = 16, .h = h, .w = w}};
+    sr__layer d = make("BinaryOp", 2, ps, "0=3", NULL, 0);
+    assert_int_equal(d.ops->blocked(&d, ps), 0);
+    sr__layer_free(&d);
+}
+
 static void test_unet_layers(void **state)
 {
     (void)state;
     float a[8] = {1, -2, 3, -4, 5, -6, 7, -8}, out[8];
-    sr__shape s2 = {2, 2, 2}, os;
+    sr__shape s2 = {.c = 2, .h = 2, .w = 2}, os;
     const float *in[2] = {a, NULL};
     sr__layer l = make("Pooling", 1, &s2, "0=1 4=1", NULL, 0); /* global average */
     forward(&l, in, &s2, out, &os);
@@ -239,7 +318,7 @@ static void test_unet_layers(void **state)
     /* InnerProduct 2 -> 1 on a pooled blob: 0.5 x0 - 1 x1 + 0.25, then sigmoid (9=4); its
      * weights are a tagged array (4 zero bytes: fp32), the bias is not */
     float pooled[2] = {2, 1}, ipw[4] = {0, 0.5f, -1, 0.25f};
-    sr__shape sp = {2, 1, 1};
+    sr__shape sp = {.c = 2, .h = 1, .w = 1};
     l = make("InnerProduct", 1, &sp, "0=1 1=1 2=2 9=4", ipw, 4);
     in[0] = pooled;
     forward(&l, in, &sp, out, &os);
@@ -271,7 +350,7 @@ static void test_unet_layers(void **state)
     l.ops->origin(&l, &s2, o); /* the window starts one pixel further into the image */
     assert_true(o[0] == 11 && o[1] == 21);
     sr__layer_free(&l);
-    sr__shape ref[2] = {s2, {1, 1, 2}};
+    sr__shape ref[2] = {s2, {.c = 1, .h = 1, .w = 2}};
     l = make("Crop", 2, ref, "0=0 1=1", NULL, 0);
     forward(&l, in, ref, out, &os);
     assert_int_equal(os.w, 2), assert_int_equal(os.h, 1);
@@ -286,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_interp_bicubic_matches_ncnn),
         cmocka_unit_test(test_interp_nearest_and_bilinear),
         cmocka_unit_test(test_binary_eltwise_concat_relu),
+        cmocka_unit_test(test_layers_in_either_layout),
         cmocka_unit_test(test_unet_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,48 +59,79 @@ static void count_blocked(const sr_model *m, int *in, int *out)
     }
 }
 
-/* Where the CPU runs the avx512 kernel, the compact nets' body convolutions pass their
- * activations channel-blocked (the first body layer reads planar, the last convolution writes
- * planar); the images are the planar layout's bit for bit, tiled or not, on 1 and 2 threads. */
+/* Model k blocked and planar (SR_LAYOUT=planar), each given its expected count of blocked
+ * convolution inputs and outputs on the avx512 kernel path (none elsewhere), on in at the given
+ * tiles, 1 and 2 threads: the same bits. */
+static void blocked_equals_planar(const char *name, const char *path, int want_in, int want_out,
+                                  const sr_image *in, const int *tiles, int ntiles)
+{
+    sr_model *pm, *bm;
+    sr_model_params mp = sr_model_default_params();
+    sr_error e;
+    setenv("SR_LAYOUT", "planar", 1);
+    if (path ? sr_model_load_files(path, NULL, &mp, &pm, &e) : sr_model_load_embedded(name, NULL, &pm, &e))
+        fail_msg("%s", e.msg);
+    unsetenv("SR_LAYOUT");
+    if (path ? sr_model_load_files(path, NULL, &mp, &bm, &e) : sr_model_load_embedded(name, NULL, &bm, &e))
+        fail_msg("%s", e.msg);
+    int bi, bo, pi, po;
+    count_blocked(bm, &bi, &bo);
+    count_blocked(pm, &pi, &po);
+    assert_int_equal(pi + po, 0);
+    if (strcmp(sr_kernel_path(), "avx512") != 0) {
+        assert_int_equal(bi + bo, 0);
+        print_message("no blocked layout on the %s kernel path: compared planar alone\n",
+                      sr_kernel_path());
+    } else {
+        assert_int_equal(bo, want_out);
+        assert_int_equal(bi, want_in);
+    }
+    for (int t = 0; t < ntiles; t++) {
+        sr_image ref, out;
+        upscale(pm, in, tiles[t], 1, &ref);
+        for (int threads = 1; threads <= 2; threads++) {
+            upscale(bm, in, tiles[t], threads, &out);
+            if (memcmp(out.data, ref.data, (size_t)ref.w * ref.h * 3) != 0)
+                fail_msg("%s: blocked, tile %d, %d threads: not the planar bits", name, tiles[t],
+                         threads);
+            sr_image_free(&out);
+        }
+        sr_image_free(&ref);
+    }
+    sr_model_free(pm), sr_model_free(bm);
+}
+
+/* Where the CPU runs the avx512 kernel, the compact nets pass their activations
+ * channel-blocked from the first convolution (direct, 3->64, storing its bands blocked) to the
+ * last (which writes planar for the PixelShuffle); the images are the planar layout's bit for
+ * bit, tiled or not, on 1 and 2 threads. */
 static void test_blocked_equals_planar(void **state)
 {
     (void)state;
-    const char *models[] = {"realesr-animevideov3-x4", "srgan-photo-x2"};
-    /* animevideov3: 16 body layers write blocked, 15 of them and the 64->48 last read it; the
-     * photo x2: its last convolution, 48->12, has no blocked path, so 11 and 11 */
-    const int blocked[] = {16, 11};
-    for (int k = 0; k < 2; k++) {
-        setenv("SR_LAYOUT", "planar", 1);
-        sr_model *pm = load(models[k]);
-        unsetenv("SR_LAYOUT");
-        sr_model *bm = load(models[k]);
-        int bi, bo, pi, po;
-        count_blocked(bm, &bi, &bo);
-        count_blocked(pm, &pi, &po);
-        assert_int_equal(pi + po, 0);
-        if (strcmp(sr_kernel_path(), "avx512") != 0) {
-            assert_int_equal(bi + bo, 0);
-            print_message("no blocked layout on the %s kernel path: compared planar alone\n",
-                          sr_kernel_path());
-        } else {
-            assert_int_equal(bo, blocked[k]);
-            assert_int_equal(bi, blocked[k]);
-        }
-        sr_image in, ref, out;
-        make_test_image(&in, 45, 31, 3, 11);
-        upscale(pm, &in, 256, 1, &ref);
-        const int tiles[] = {256, 23};
-        for (int t = 0; t < 2; t++)
-            for (int threads = 1; threads <= 2; threads++) {
-                upscale(bm, &in, tiles[t], threads, &out);
-                if (memcmp(out.data, ref.data, (size_t)ref.w * ref.h * 3) != 0)
-                    fail_msg("%s: blocked, tile %d, %d threads: not the planar bits", models[k],
-                             tiles[t], threads);
-                sr_image_free(&out);
-            }
-        sr_image_free(&in), sr_image_free(&ref);
-        sr_model_free(pm), sr_model_free(bm);
-    }
+    sr_image in;
+    make_test_image(&in, 45, 31, 3, 11);
+    const int tiles[] = {256, 23};
+    /* animevideov3: 17 convolutions write blocked (the first, direct, and 16 body layers), the
+     * 16 after the first read it; the photo x2: its last convolution, 48->12, has none, so 12
+     * and 11 */
+    blocked_equals_planar("realesr-animevideov3-x4", NULL, 17, 17, &in, tiles, 2);
+    blocked_equals_planar("srgan-photo-x2", NULL, 12, 12, &in, tiles, 2);
+    sr_image_free(&in);
+}
+
+/* An RRDB net (Real-ESRGAN's x4plus-anime, 6 blocks): dense blocks of Concat and the residual
+ * Eltwise sums, blocked too. Its 96 convolutions: the last one (64->3) has no blocked path, and
+ * the three after each nearest-neighbour upsampling or at the output side read planar; the
+ * trunk's final Eltwise reads blocked and writes planar for the upsampler. */
+static void test_rrdb_blocked_equals_planar(void **state)
+{
+    (void)state;
+    const char *path = shared_path("models/realesrgan/realesrgan-x4plus-anime.param");
+    sr_image in;
+    make_test_image(&in, 21, 17, 3, 5);
+    const int tiles[] = {256, 16};
+    blocked_equals_planar("realesrgan-x4plus-anime", path, 92, 93, &in, tiles, 2);
+    sr_image_free(&in);
 }
 
 static void test_channels(void **state)
@@ -256,6 +287,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiled_equals_untiled),
         cmocka_unit_test(test_blocked_equals_planar),
+        cmocka_unit_test(test_rrdb_blocked_equals_planar),
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_tta),
         cmocka_unit_test(test_runner_memory_follows_tile),

@@ -138,7 +138,7 @@ sr__ws_need sr__conv_workspace(const sr__conv *c, int ow, int oh)
 {
     int rs, ph;
 #ifdef SR_HAVE_X86_KERNELS
-    if (c->blk)
+    if (c->blk && c->wino)
         return (sr__ws_need){0, sr__wino_blocked_own(c, ow)};
 #endif
     if (c->packed ? c->wino : sr__wino_applies(c))
@@ -149,8 +149,9 @@ sr__ws_need sr__conv_workspace(const sr__conv *c, int ow, int oh)
         return (sr__ws_need){(size_t)v.cin * ph * rs, 0};
     }
     pad_geometry(c, ow, oh, &rs, &ph);
-    if (banded(c))
-        return (sr__ws_need){0, (size_t)c->cin * band_rows(c) * rs};
+    if (banded(c)) /* a band's padded input, and its output where that is stored blocked */
+        return (sr__ws_need){0, (size_t)c->cin * band_rows(c) * rs +
+                                    (c->blk ? (size_t)c->cout * DIRECT_BAND * ow : 0)};
     return (sr__ws_need){(size_t)c->cin * ph * rs, 0};
 }
 
@@ -259,7 +260,7 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
                       const sr__run *rc)
 {
 #ifdef SR_HAVE_X86_KERNELS
-    if (c->blk) {
+    if (c->blk && c->wino) {
         sr__wino_blocked_forward(c, in, w, h, out, ow, oh, rc);
         return;
     }
@@ -293,7 +294,21 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
                     }
                     pad_row(row, in + ((size_t)ci * h + iy) * w, c->pl, cw, rs);
                 }
-            c->kern->run(c, pad, rs, bph, out + (size_t)y0 * ow, ow, oh, 0, y1 - y0);
+            if (!c->blk) {
+                c->kern->run(c, pad, rs, bph, out + (size_t)y0 * ow, ow, oh, 0, y1 - y0);
+                continue;
+            }
+#ifdef SR_HAVE_X86_KERNELS /* the band, computed as above, then transposed to 16 per pixel */
+            float *band = pad + (size_t)c->cin * bph * rs;
+            c->kern->run(c, pad, rs, bph, band, ow, y1 - y0, 0, y1 - y0);
+            sr__blk_store_rows(band, c->cout, ow, y1 - y0, out, oh, y0);
+#endif
+        }
+        if (c->blk) { /* this thread's share of the ring: rows none of the bands writes */
+            size_t r0, r1;
+            sr__share((size_t)oh + 2 * SR_BLK_PAD, rc->ith, rc->nth, &r0, &r1);
+            sr__blk_zero_ring(c->cout, ow, oh, out, (int)r0, (int)r1);
+            return;
         }
         sigmoid_planes(c, out, ow, oh, rc->ith, rc->nth);
         return;

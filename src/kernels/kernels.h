@@ -22,8 +22,8 @@ typedef struct {
     float *packed;       /* weight in the micro-kernel's layout, owned */
     int wino;            /* packed holds Winograd F(2x2,3x3) weights (winograd.c) */
     uint32_t *packed_bf16; /* those weights as bf16 pairs (conv_bf16.c), or NULL: fp32 */
-    int blk;             /* SR_BLK_*: which side is channel-blocked (wino_blocked.c), 0: neither;
-                          * if set, packed holds the Winograd weights as [16][cin][cout] */
+    int blk;             /* SR_BLK_*: which side is channel-blocked, 0: neither; if set on a
+                          * Winograd layer, packed holds its weights as [16][cin][cout] */
     const sr__conv_kernel *kern; /* the kernel `packed` was laid out for */
 } sr__conv;
 
@@ -79,21 +79,37 @@ void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *o
 /* Switches a Winograd layer packed for the AVX-512 kernel to bf16 products (fp32: back). */
 sr_status sr__wino_set_bf16(sr__conv *c, int on, sr_error *err);
 
-/* Channel-blocked activations between Winograd layers (wino_blocked.c): [C/16][h + 4][w + 4][16],
- * the image at (SR_BLK_PAD, SR_BLK_PAD) in a ring of zeros. A layer with SR_BLK_IN reads its
- * input so, one with SR_BLK_OUT writes its output so; either makes it run the blocked path. */
+/* Channel-blocked activations (blocked.c; the Winograd kernel on them in wino_blocked.c):
+ * [C/16][h + 4][w + 4][16], the image at (SR_BLK_PAD, SR_BLK_PAD) in a ring of zeros. A
+ * convolution with SR_BLK_IN reads its input so, one with SR_BLK_OUT writes its output so. */
 enum { SR_BLK_IN = 1, SR_BLK_OUT = 2 };
 #define SR_BLK_PAD 2
-/* Whether c can run the blocked path: fp32 Winograd on the AVX-512 kernel, 3x3 "same" padding,
- * channels in multiples of 16, an activation other than sigmoid. */
-int sr__wino_blockable(const sr__conv *c);
-/* Sets c->blk (not 0) and repacks its weights for the blocked path, for good. */
-sr_status sr__wino_set_blocked(sr__conv *c, int blk, sr_error *err);
 size_t sr__blk_floats(int c, int w, int h); /* a blocked buffer of a c x h x w blob */
+/* Where channel k of pixel (x, y) lies in a blocked w x h buffer. */
+static inline size_t sr__blk_at(int k, int x, int y, int w, int h)
+{
+    return (((size_t)(k / 16) * (h + 2 * SR_BLK_PAD) + (size_t)(y + SR_BLK_PAD)) *
+                (w + 2 * SR_BLK_PAD) + (size_t)(x + SR_BLK_PAD)) * 16 + (size_t)(k % 16);
+}
+/* Zeroes rows [r0, r1) of the ring of a blocked buffer (rows counted with the ring, 0 .. h + 3). */
+void sr__blk_zero_ring(int c, int w, int h, float *out, int r0, int r1);
+/* Whether c can read and write blocked activations (and then runs wino_blocked.c): fp32
+ * Winograd on the AVX-512 kernel, 3x3 "same" padding, channels in multiples of 16, an
+ * activation other than sigmoid. */
+int sr__wino_blockable(const sr__conv *c);
+/* Whether c can write its output blocked: the blockable ones, and the banded direct path on the
+ * AVX-512 kernels (a 3->64 first layer) with output channels in multiples of 16, no sigmoid. */
+int sr__conv_writes_blocked(const sr__conv *c);
+/* Sets c->blk (not 0; SR_BLK_IN only where sr__wino_blockable) and, for Winograd, repacks its
+ * weights for the blocked path, for good. */
+sr_status sr__conv_set_blocked(sr__conv *c, int blk, sr_error *err);
 #ifdef SR_HAVE_X86_KERNELS
 size_t sr__wino_blocked_own(const sr__conv *c, int w); /* per-thread scratch floats */
 void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, float *out,
                               int ow, int oh, const sr__run *rc);
+/* A planar band of rows [y0, y0 + rows) of c channels (c planes of rows x w) into those rows of
+ * a blocked w x h buffer. */
+void sr__blk_store_rows(const float *band, int c, int w, int rows, float *out, int h, int y0);
 #endif
 
 #ifdef SR_HAVE_X86_KERNELS

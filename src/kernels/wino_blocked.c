@@ -36,28 +36,49 @@ static __m512i plane_index(size_t plane)
                               _mm512_set1_epi32((int)plane));
 }
 
+/* One image row of c planar channels (src: its first pixel in channel 0, planes `plane` floats
+ * apart) as a row of a blocked buffer (dst: its first image pixel; the groups of 16 channels
+ * dplane floats apart). */
+static void row_to_blocked(const float *src, size_t plane, int c, int w, float *dst,
+                           size_t dplane)
+{
+    const __m512i idx = plane_index(plane);
+    for (int cb = 0; cb < c / 16; cb++)
+        for (int x = 0; x < w; x++)
+            _mm512_store_ps(dst + cb * dplane + (size_t)x * 16,
+                            _mm512_i32gather_ps(idx, src + (size_t)cb * 16 * plane + x, 4));
+}
+
 /* Image rows y0 .. y0 + 3 (those outside the image: zeros) of planar in, c channels (a multiple
  * of 16), as 4 rows of a blocked buffer with the ring's columns: what one row of blocks reads. */
 static void from_planar(const float *in, int c, int w, int h, int y0, float *out)
 {
     int W = w + 2 * SR_BLK_PAD;
-    size_t plane = (size_t)w * h;
-    const __m512i idx = plane_index(plane);
-    for (int cb = 0; cb < c / 16; cb++)
-        for (int r = 0; r < 4; r++) {
-            float *o = out + ((size_t)cb * 4 + r) * W * 16;
-            int y = y0 + r;
-            if (y < 0 || y >= h) {
+    size_t dplane = (size_t)4 * W * 16;
+    for (int r = 0; r < 4; r++) {
+        int y = y0 + r;
+        for (int cb = 0; cb < c / 16; cb++) {
+            float *o = out + cb * dplane + (size_t)r * W * 16;
+            if (y < 0 || y >= h)
                 memset(o, 0, (size_t)W * 16 * sizeof(float));
-                continue;
+            else {
+                memset(o, 0, SR_BLK_PAD * 16 * sizeof(float));
+                memset(o + (size_t)(W - SR_BLK_PAD) * 16, 0, SR_BLK_PAD * 16 * sizeof(float));
             }
-            memset(o, 0, SR_BLK_PAD * 16 * sizeof(float));
-            memset(o + (size_t)(W - SR_BLK_PAD) * 16, 0, SR_BLK_PAD * 16 * sizeof(float));
-            const float *src = in + (size_t)cb * 16 * plane + (size_t)y * w;
-            for (int x = 0; x < w; x++)
-                _mm512_store_ps(o + (size_t)(x + SR_BLK_PAD) * 16,
-                                _mm512_i32gather_ps(idx, src + x, 4));
         }
+        if (y >= 0 && y < h)
+            row_to_blocked(in + (size_t)y * w, (size_t)w * h, c, w,
+                           out + ((size_t)r * W + SR_BLK_PAD) * 16, dplane);
+    }
+}
+
+void sr__blk_store_rows(const float *band, int c, int w, int rows, float *out, int h, int y0)
+{
+    int W = w + 2 * SR_BLK_PAD;
+    size_t dplane = (size_t)(h + 2 * SR_BLK_PAD) * W * 16;
+    for (int r = 0; r < rows; r++)
+        row_to_blocked(band + (size_t)r * w, (size_t)rows * w, c, w,
+                       out + ((size_t)(y0 + r + SR_BLK_PAD) * W + SR_BLK_PAD) * 16, dplane);
 }
 
 /* V[t][p][cin] = B^T d B of tiles t < nt, tile t's patch at row y0, column x0 + 2t of the
@@ -187,22 +208,6 @@ size_t sr__wino_blocked_own(const sr__conv *c, int w)
     return (size_t)16 * CHUNK_MAX * (size_t)(c->cin + c->cout) + rows;
 }
 
-/* The zero ring of a blocked output, rows [r0, r1) of it. */
-static void zero_ring(int c, int ow, int oh, float *out, int r0, int r1)
-{
-    int W = ow + 2 * SR_BLK_PAD, H = oh + 2 * SR_BLK_PAD;
-    for (int cb = 0; cb < c / 16; cb++)
-        for (int r = r0; r < r1; r++) {
-            float *o = out + ((size_t)cb * H + r) * W * 16;
-            if (r < SR_BLK_PAD || r >= H - SR_BLK_PAD) {
-                memset(o, 0, (size_t)W * 16 * sizeof(float));
-                continue;
-            }
-            memset(o, 0, SR_BLK_PAD * 16 * sizeof(float));
-            memset(o + (size_t)(W - SR_BLK_PAD) * 16, 0, SR_BLK_PAD * 16 * sizeof(float));
-        }
-}
-
 void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, float *out,
                               int ow, int oh, const sr__run *rc)
 {
@@ -236,6 +241,6 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
     }
     if (c->blk & SR_BLK_OUT) {
         sr__share((size_t)oh + 2 * SR_BLK_PAD, rc->ith, rc->nth, &r0, &r1);
-        zero_ring(c->cout, ow, oh, out, (int)r0, (int)r1);
+        sr__blk_zero_ring(c->cout, ow, oh, out, (int)r0, (int)r1);
     }
 }

@@ -118,15 +118,27 @@ int sr__wino_blockable(const sr__conv *c)
 #endif
 }
 
-size_t sr__blk_floats(int c, int w, int h)
+int sr__conv_writes_blocked(const sr__conv *c)
 {
-    return (size_t)(c + 15) / 16 * 16 * (size_t)(h + 2 * SR_BLK_PAD) * (size_t)(w + 2 * SR_BLK_PAD);
+#ifdef SR_HAVE_X86_KERNELS
+    if (c->wino)
+        return sr__wino_blockable(c);
+    return (c->kern == &sr__conv_kernel_avx512 || c->kern == &sr__conv_kernel_avx512_6x4) &&
+           c->sw == 1 && c->sh == 1 && c->cout % 16 == 0 && c->act != SR_ACT_SIGMOID;
+#else
+    (void)c;
+    return 0;
+#endif
 }
 
-sr_status sr__wino_set_blocked(sr__conv *c, int blk, sr_error *err)
+sr_status sr__conv_set_blocked(sr__conv *c, int blk, sr_error *err)
 {
-    if (c->blk || !blk || !sr__wino_blockable(c))
+    if (c->blk || !blk || !sr__conv_writes_blocked(c) || (blk & SR_BLK_IN && !sr__wino_blockable(c)))
         return sr__err(err, SR_E_UNSUPPORTED, "convolution: no channel-blocked path for this one");
+    if (!c->wino) { /* the direct path stores its bands blocked: the same packing */
+        c->blk = blk;
+        return SR_OK;
+    }
     int cin = c->cin, cout = c->cout; /* the AVX-512 kernel's blocks are 16 output channels */
     size_t per = pos_floats(c);
     float *u = sr__aligned_alloc((size_t)16 * cin * cout * sizeof(float));

@@ -165,6 +165,32 @@ const sr__layer_ops sr__layer_relu = {.name = "ReLU", .keys = SR__KEYS(0),
                                       .shape = same_shape, .forward = relu_forward,
                                       .fuse = relu_fuse};
 
+/* Whether every input is stored as the output is (then buffers line up value for value). */
+static int same_layout(const sr__layer *l, const sr__shape *ins, const sr__shape *outs)
+{
+    int same = 1;
+    for (int k = 0; k < l->n_in; k++)
+        same &= ins[k].blk == outs[0].blk;
+    return same;
+}
+
+/* A blocked output's ring, this thread's share of its rows (no other write touches them). */
+static void ring_share(const sr__shape *o, float *out, const sr__run *rc)
+{
+    size_t r0, r1;
+    if (!o->blk)
+        return;
+    sr__share((size_t)o->h + 2 * SR_BLK_PAD, rc->ith, rc->nth, &r0, &r1);
+    sr__blk_zero_ring(o->c, o->w, o->h, out, (int)r0, (int)r1);
+}
+
+/* Both sides in any layout (kernels.h): Eltwise, Concat and the equal-shape BinaryOp. */
+static int any_layout(const sr__layer *l, const sr__shape *in)
+{
+    (void)l, (void)in;
+    return SR_BLK_IN | SR_BLK_OUT;
+}
+
 /* ---- BinaryOp ---- */
 
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MAX, OP_MIN, OP_POW, OP_RSUB, OP_RDIV };
@@ -230,12 +256,40 @@ static int binaryop_shape(const sr__layer *l, const sr__shape *in, sr__shape *ou
     return -1;
 }
 
+/* Equal shapes, an operation that keeps zeros zero: a blocked ring stays a ring. */
+static int binaryop_blocked(const sr__layer *l, const sr__shape *in)
+{
+    const binaryop_p *p = l->p;
+    int keeps = p->op == OP_ADD || p->op == OP_SUB || p->op == OP_MUL || p->op == OP_MAX ||
+                p->op == OP_MIN || p->op == OP_RSUB;
+    return keeps && !p->scalar && in[0].c == in[1].c && in[0].h == in[1].h && in[0].w == in[1].w
+               ? SR_BLK_IN | SR_BLK_OUT
+               : 0;
+}
+
 static void binaryop_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                              float *const *out, const sr__shape *outs, const sr__run *rc)
 {
     const binaryop_p *p = l->p;
     size_t n = sr__plane(&outs[0]);
     size_t lo, hi; /* this thread's part of every plane */
+    if (ins[0].blk || (!p->scalar && ins[1].blk) || outs[0].blk) { /* equal shapes (planned) */
+        if (same_layout(l, ins, outs)) {
+            sr__share(sr__floats(&outs[0]), rc->ith, rc->nth, &lo, &hi);
+            for (size_t i = lo; i < hi; i++)
+                out[0][i] = binop(p->op, in[0][i], in[1][i]);
+            return;
+        }
+        sr__share((size_t)outs[0].c * outs[0].h, rc->ith, rc->nth, &lo, &hi);
+        for (size_t r = lo; r < hi; r++)
+            for (int x = 0; x < outs[0].w; x++) {
+                int c = (int)(r / (size_t)outs[0].h), y = (int)(r % (size_t)outs[0].h);
+                out[0][sr__at(&outs[0], c, x, y)] =
+                    binop(p->op, in[0][sr__at(&ins[0], c, x, y)], in[1][sr__at(&ins[1], c, x, y)]);
+            }
+        ring_share(&outs[0], out[0], rc);
+        return;
+    }
     sr__share(n, rc->ith, rc->nth, &lo, &hi);
     for (int c = 0; c < outs[0].c; c++) {
         float *y = out[0] + (size_t)c * n;
@@ -271,7 +325,8 @@ static int binaryop_fuse(sr__layer *l, sr__layer *prev)
 const sr__layer_ops sr__layer_binaryop = {.name = "BinaryOp", .keys = SR__KEYS(0, 1, 2),
                                           .flags = SR_LF_SLICED,
                                           .load = binaryop_load, .shape = binaryop_shape,
-                                          .forward = binaryop_forward, .fuse = binaryop_fuse};
+                                          .forward = binaryop_forward, .fuse = binaryop_fuse,
+                                          .blocked = binaryop_blocked};
 
 /* ---- Eltwise: product, (weighted) sum or maximum of equal-shaped inputs ---- */
 
@@ -319,32 +374,55 @@ static int equal_inputs_shape(const sr__layer *l, const sr__shape *in, sr__shape
     return 0;
 }
 
+/* One output value from the inputs' values at[k] (their offsets in each input's layout). */
+static float eltwise_at(const eltwise_p *p, int n, const float *const *in, const size_t *at)
+{
+    float acc = p->ncoef && p->op == 1 ? in[0][at[0]] * p->coef[0] : in[0][at[0]];
+    for (int k = 1; k < n; k++) {
+        float v = in[k][at[k]];
+        if (p->op == 0)
+            acc *= v;
+        else if (p->op == 1)
+            acc += p->ncoef ? v * p->coef[k] : v;
+        else
+            acc = acc > v ? acc : v;
+    }
+    return acc;
+}
+
+/* Inputs and output in one layout: the buffers walked as flat arrays (a blocked ring stays zero:
+ * sums, products and maxima of zeros). Otherwise (a blocked residual read into a planar
+ * upsampler) pixel by pixel, each in its own layout. */
 static void eltwise_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                             float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)ins;
     const eltwise_p *p = l->p;
-    size_t lo, hi;
-    sr__share(sr__numel(&outs[0]), rc->ith, rc->nth, &lo, &hi);
-    for (size_t i = lo; i < hi; i++) {
-        float acc = p->ncoef && p->op == 1 ? in[0][i] * p->coef[0] : in[0][i];
-        for (int k = 1; k < l->n_in; k++) {
-            float v = in[k][i];
-            if (p->op == 0)
-                acc *= v;
-            else if (p->op == 1)
-                acc += p->ncoef ? v * p->coef[k] : v;
-            else
-                acc = acc > v ? acc : v;
+    const sr__shape *o = &outs[0];
+    size_t lo, hi, at[SR_MAX_IO];
+    if (same_layout(l, ins, outs)) {
+        sr__share(sr__floats(o), rc->ith, rc->nth, &lo, &hi);
+        for (size_t i = lo; i < hi; i++) {
+            for (int k = 0; k < l->n_in; k++)
+                at[k] = i;
+            out[0][i] = eltwise_at(p, l->n_in, in, at);
         }
-        out[0][i] = acc;
+        return;
     }
+    sr__share((size_t)o->c * o->h, rc->ith, rc->nth, &lo, &hi);
+    for (size_t r = lo; r < hi; r++)
+        for (int x = 0; x < o->w; x++) {
+            int c = (int)(r / (size_t)o->h), y = (int)(r % (size_t)o->h);
+            for (int k = 0; k < l->n_in; k++)
+                at[k] = sr__at(&ins[k], c, x, y);
+            out[0][sr__at(o, c, x, y)] = eltwise_at(p, l->n_in, in, at);
+        }
+    ring_share(o, out[0], rc);
 }
 
 const sr__layer_ops sr__layer_eltwise = {.name = "Eltwise", .keys = SR__KEYS(0, 1),
                                          .flags = SR_LF_SLICED,
                                          .load = eltwise_load, .shape = equal_inputs_shape,
-                                         .forward = eltwise_forward};
+                                         .forward = eltwise_forward, .blocked = any_layout};
 
 /* ---- Concat: along channels ---- */
 
@@ -370,20 +448,34 @@ static int concat_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
     return 0;
 }
 
+/* In one layout, each input's buffer is a run of the output's (blocked ones are whole groups of
+ * 16 channels, ring included); otherwise row by row, each side in its own layout. */
 static void concat_forward(const sr__layer *l, const float *const *in, const sr__shape *ins,
                            float *const *out, const sr__shape *outs, const sr__run *rc)
 {
-    (void)outs;
-    float *y = out[0];
-    for (int k = 0; k < l->n_in; k++) {
-        size_t lo, hi;
-        sr__share(sr__numel(&ins[k]), rc->ith, rc->nth, &lo, &hi);
-        memcpy(y + lo, in[k] + lo, (hi - lo) * sizeof(float));
-        y += sr__numel(&ins[k]);
+    const sr__shape *o = &outs[0];
+    size_t lo, hi;
+    if (same_layout(l, ins, outs)) {
+        float *y = out[0];
+        for (int k = 0; k < l->n_in; k++) {
+            sr__share(sr__floats(&ins[k]), rc->ith, rc->nth, &lo, &hi);
+            memcpy(y + lo, in[k] + lo, (hi - lo) * sizeof(float));
+            y += sr__floats(&ins[k]);
+        }
+        return;
     }
+    sr__share((size_t)o->c * o->h, rc->ith, rc->nth, &lo, &hi);
+    for (size_t r = lo; r < hi; r++) {
+        int c = (int)(r / (size_t)o->h), y = (int)(r % (size_t)o->h), k = 0, ck = c;
+        while (ck >= ins[k].c)
+            ck -= ins[k].c, k++;
+        for (int x = 0; x < o->w; x++)
+            out[0][sr__at(o, c, x, y)] = in[k][sr__at(&ins[k], ck, x, y)];
+    }
+    ring_share(o, out[0], rc);
 }
 
 const sr__layer_ops sr__layer_concat = {.name = "Concat", .keys = SR__KEYS(0),
                                         .flags = SR_LF_SLICED,
                                         .load = concat_load, .shape = concat_shape,
-                                        .forward = concat_forward};
+                                        .forward = concat_forward, .blocked = any_layout};

@@ -253,6 +253,13 @@ sr__conv *sr__layer_conv(const sr__layer *l)
     return l->ops == &sr__layer_convolution || l->ops == &sr__layer_deconvolution ? l->p : NULL;
 }
 
+/* Its output as its kernels can store it; its input blocked only into the blocked Winograd. */
+static int conv_blocked(const sr__layer *l, const sr__shape *in)
+{
+    (void)in;
+    return (sr__wino_blockable(l->p) ? SR_BLK_IN : 0) | (sr__conv_writes_blocked(l->p) ? SR_BLK_OUT : 0);
+}
+
 const sr__layer_ops sr__layer_convolution = {
     .name = "Convolution",
     .keys = SR__KEYS(0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19),
@@ -266,6 +273,7 @@ const sr__layer_ops sr__layer_convolution = {
     .origin = conv_origin,
     .flops = conv_flops,
     .prepare = conv_prepare,
+    .blocked = conv_blocked,
 };
 
 const sr__layer_ops sr__layer_deconvolution = {

@@ -46,7 +46,7 @@ static sr_status pixelshuffle_load(sr__layer *l, const sr__player *pl, const sr_
 static int pixelshuffle_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 {
     int r = ((const shuffle_p *)l->p)->r;
-    out[0] = (sr__shape){in[0].c / (r * r), in[0].h * r, in[0].w * r};
+    out[0] = (sr__shape){.c = in[0].c / (r * r), .h = in[0].h * r, .w = in[0].w * r};
     return 0;
 }
 
@@ -132,7 +132,7 @@ static int interp_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
     long w = in[0].w * p->ratio.num / p->ratio.den, h = in[0].h * p->ratio.num / p->ratio.den;
     if (w < 1 || h < 1 || w > 1 << 20 || h > 1 << 20)
         return -1;
-    out[0] = (sr__shape){in[0].c, (int)h, (int)w};
+    out[0] = (sr__shape){.c = in[0].c, .h = (int)h, .w = (int)w};
     /* a folded add's other input (SR_LF_ADDEND): the output's shape, once shuffled */
     int r = p->addend.r;
     return l->n_in == 2 && (in[1].c != out[0].c * r * r || (long)in[1].h * r != h ||

@@ -36,7 +36,7 @@ static sr_status pooling_load(sr__layer *l, const sr__player *pl, const sr__shap
 static int pooling_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 {
     (void)l;
-    out[0] = (sr__shape){in[0].c, 1, 1};
+    out[0] = (sr__shape){.c = in[0].c, .h = 1, .w = 1};
     return 0;
 }
 
@@ -104,7 +104,7 @@ static sr_status innerproduct_load(sr__layer *l, const sr__player *pl, const sr_
 
 static int innerproduct_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
 {
-    out[0] = (sr__shape){((const innerproduct_p *)l->p)->nout, 1, 1};
+    out[0] = (sr__shape){.c = ((const innerproduct_p *)l->p)->nout, .h = 1, .w = 1};
     return in[0].h == 1 && in[0].w == 1 ? 0 : -1;
 }
 
@@ -254,7 +254,7 @@ static int crop_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
     }
     if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > in[0].w || y0 + h > in[0].h)
         return -1;
-    out[0] = (sr__shape){in[0].c, h, w};
+    out[0] = (sr__shape){.c = in[0].c, .h = h, .w = w};
     return 0;
 }
 

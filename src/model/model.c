@@ -44,6 +44,7 @@ void sr_model_free(sr_model *m)
     free(m->layers);
     free(m->blob_c);
     free(m->blob_scale);
+    free(m->blob_blk);
     sr__twin_free(m->twin);
     free(m);
 }
@@ -94,7 +95,7 @@ static sr_status build_each(sr_model *m, const sr__param *pp, sr__shape *nom, sr
         for (int k = 0; k < l->n_in; k++)
             in[k] = nom[l->in[k]];
         if (ops->flags & SR_LF_INPUT)
-            in[0] = (sr__shape){3, 96, 96};
+            in[0] = (sr__shape){.c = 3, .h = 96, .w = 96};
         sr_status s = ops->load(l, pl, in, bin, err);
         if (s)
             return s;
@@ -132,40 +133,69 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
     return SR_OK;
 }
 
-static int blockable(const sr__layer *l)
-{
-    return l->ops == &sr__layer_convolution && sr__wino_blockable(l->p);
-}
-
-/* Channel-blocked activations (wino_blocked.c) between the 3x3 layers that can take them: a
- * convolution writes its output blocked when every layer that reads it is one of those and it
- * is not the network's output; its readers then read it blocked. SR_LAYOUT=planar keeps every
+/* Channel-blocked activations (kernels.h) wherever both ends can take them: a blob (with the
+ * Split outputs that alias it) is stored blocked when its channels are a multiple of 16, the
+ * layer that makes it can write it so, every layer that reads it can read it so, and it is not
+ * the network's output. Convolutions are then told which of their sides is blocked. Between
+ * the 3x3 layers this turns Winograd's input and output transforms into whole cache lines, and
+ * a dense block's concatenations into copies of whole buffers. SR_LAYOUT=planar keeps every
  * blob planar (the same bits, slower; for comparisons). */
 static sr_status plan_layouts(sr_model *m, sr_error *err)
 {
     const char *env = getenv("SR_LAYOUT");
-    int *blk = calloc((size_t)m->nlayers, sizeof *blk);
-    if (!blk)
+    if (env && !strcmp(env, "planar"))
+        return SR_OK;
+    int *root = malloc((size_t)m->nblobs * sizeof *root);
+    sr__shape *sh = calloc((size_t)m->nblobs, sizeof *sh); /* all planar yet: nominal shapes */
+    if (!root || !sh) {
+        free(root), free(sh);
         return sr__err(err, SR_E_NOMEM, "model: out of memory");
-    for (int i = 0; i < m->nlayers && !(env && !strcmp(env, "planar")); i++) {
-        const sr__layer *l = &m->layers[i];
-        int b = l->out[0], readers = 0, ok = blockable(l) && b != m->output_blob;
-        for (int j = 0; ok && j < m->nlayers; j++)
-            for (int k = 0; k < m->layers[j].n_in; k++)
-                if (m->layers[j].in[k] == b)
-                    readers++, ok &= blockable(&m->layers[j]);
-        if (!ok || !readers)
-            continue;
-        blk[i] |= SR_BLK_OUT;
-        for (int j = 0; j < m->nlayers; j++)
-            if (m->layers[j].in[0] == b)
-                blk[j] |= SR_BLK_IN;
     }
+    if (sr__model_shapes(m, 96, 96, sh)) { /* checked at load: cannot happen */
+        free(root), free(sh);
+        return sr__err(err, SR_E_INVALID, "model: no shapes for a 96x96 input");
+    }
+    int *can = calloc((size_t)m->nlayers, sizeof *can);
+    for (int i = 0; can && i < m->nlayers; i++) {
+        const sr__layer *l = &m->layers[i];
+        sr__shape in[SR_MAX_IO];
+        for (int k = 0; k < l->n_in; k++)
+            in[k] = sh[l->in[k]];
+        can[i] = l->ops->blocked ? l->ops->blocked(l, in) : 0;
+    }
+    free(sh);
+    if (!can) {
+        free(root);
+        return sr__err(err, SR_E_NOMEM, "model: out of memory");
+    }
+    for (int b = 0; b < m->nblobs; b++)
+        root[b] = b, m->blob_blk[b] = 0;
+    for (int i = 0; i < m->nlayers; i++) { /* layers come in order: a Split's input is rooted */
+        const sr__layer *l = &m->layers[i];
+        for (int k = 0; k < l->n_out; k++)
+            if (l->ops->flags & SR_LF_ALIAS)
+                root[l->out[k]] = root[l->in[0]];
+            else
+                m->blob_blk[l->out[k]] = (can[i] & SR_BLK_OUT) && m->blob_c[l->out[k]] % 16 == 0;
+    }
+    m->blob_blk[root[m->output_blob]] = 0;
+    for (int i = 0; i < m->nlayers; i++)
+        for (int k = 0; k < m->layers[i].n_in && !(m->layers[i].ops->flags & SR_LF_ALIAS); k++)
+            if (!(can[i] & SR_BLK_IN))
+                m->blob_blk[root[m->layers[i].in[k]]] = 0;
+    for (int b = 0; b < m->nblobs; b++)
+        m->blob_blk[b] = m->blob_blk[root[b]];
+    free(root), free(can);
     sr_status s = SR_OK;
-    for (int i = 0; i < m->nlayers && !s; i++)
-        if (blk[i])
-            s = sr__wino_set_blocked(m->layers[i].p, blk[i], err);
-    free(blk);
+    for (int i = 0; i < m->nlayers && !s; i++) {
+        const sr__layer *l = &m->layers[i];
+        sr__conv *c = sr__layer_conv(l);
+        if (!c)
+            continue;
+        int blk = (m->blob_blk[l->in[0]] ? SR_BLK_IN : 0) | (m->blob_blk[l->out[0]] ? SR_BLK_OUT : 0);
+        if (blk)
+            s = sr__conv_set_blocked(c, blk, err);
+    }
     return s;
 }
 
@@ -292,11 +322,13 @@ int sr__model_shapes(const sr_model *m, int w, int h, sr__shape *shapes)
         for (int k = 0; k < l->n_in; k++)
             in[k] = shapes[l->in[k]];
         if (l->ops->flags & SR_LF_INPUT)
-            in[0] = (sr__shape){3, h, w};
+            in[0] = (sr__shape){.c = 3, .h = h, .w = w};
         if (l->ops->shape(l, in, out))
             return i + 1;
-        for (int k = 0; k < l->n_out; k++)
+        for (int k = 0; k < l->n_out; k++) {
             shapes[l->out[k]] = out[k];
+            shapes[l->out[k]].blk = m->blob_blk[l->out[k]];
+        }
     }
     return 0;
 }
@@ -423,8 +455,9 @@ sr_status sr_model_load_memory(const char *param, size_t param_len, const void *
         m->layers = calloc((size_t)pp.nlayers, sizeof *m->layers);
         m->blob_c = calloc((size_t)pp.nblobs, sizeof *m->blob_c);
         m->blob_scale = calloc((size_t)pp.nblobs, sizeof *m->blob_scale);
+        m->blob_blk = calloc((size_t)pp.nblobs, sizeof *m->blob_blk);
     }
-    if (!m || !consumers || !m->layers || !m->blob_c || !m->blob_scale) {
+    if (!m || !consumers || !m->layers || !m->blob_c || !m->blob_scale || !m->blob_blk) {
         s = sr__err(err, SR_E_NOMEM, "model: out of memory");
         goto done;
     }

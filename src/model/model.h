@@ -61,10 +61,21 @@ float sr__half_to_float(uint16_t h);
 
 typedef struct {
     int c, h, w;
+    int blk; /* stored channel-blocked (kernels.h), as the model planned it; 0: planar */
 } sr__shape;
 
 static inline size_t sr__plane(const sr__shape *s) { return (size_t)s->h * s->w; }
 static inline size_t sr__numel(const sr__shape *s) { return (size_t)s->c * s->h * s->w; }
+/* Floats of the blob's buffer in its layout (a blocked one has its ring). */
+static inline size_t sr__floats(const sr__shape *s)
+{
+    return s->blk ? sr__blk_floats(s->c, s->w, s->h) : sr__numel(s);
+}
+/* Where channel k of pixel (x, y) lies in the blob's buffer. */
+static inline size_t sr__at(const sr__shape *s, int k, int x, int y)
+{
+    return s->blk ? sr__blk_at(k, x, y, s->w, s->h) : ((size_t)k * s->h + y) * s->w + x;
+}
 
 /* Exact rational number, for blob scales relative to the network input. */
 typedef struct {
@@ -131,6 +142,9 @@ struct sr__layer_ops {
     /* Channels of whole-image statistics its output holds (a global average pool: Real-CUGAN's
      * squeeze-and-excitation, which a pass may save or replace); NULL or 0: none. */
     int (*stats)(const sr__layer *l, const sr__shape *in);
+    /* Which of its sides can be channel-blocked (SR_BLK_IN: every input, SR_BLK_OUT: its
+     * output), for these input shapes, after prepare; NULL or 0: planar only (plan_layouts). */
+    int (*blocked)(const sr__layer *l, const sr__shape *in);
 };
 
 #define SR__KEYS(...) ((const int[]){__VA_ARGS__, -1})
@@ -175,6 +189,7 @@ struct sr_model {
     int nblobs;
     int *blob_c;          /* channels of each blob */
     sr__ratio *blob_scale; /* spatial size of each blob relative to the input */
+    unsigned char *blob_blk; /* 1: the blob is stored channel-blocked (plan_layouts) */
     int input_blob, output_blob;
     int scale, halo, align, prepad;
     int shrink; /* input pixels each side that valid convolutions consume (0 for padded nets) */

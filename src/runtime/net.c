@@ -29,7 +29,7 @@ struct sr_net {
 /* Channels of whole-image statistics layer l outputs (ops->stats), 0 for most layers. */
 static size_t stats_of(const sr_model *m, const sr__layer *l)
 {
-    sr__shape in = {m->blob_c[l->in[0]], 1, 1};
+    sr__shape in = {.c = m->blob_c[l->in[0]], .h = 1, .w = 1};
     return l->ops->stats ? (size_t)l->ops->stats(l, &in) : 0;
 }
 
@@ -83,10 +83,7 @@ static sr_status plan_slots(sr_net *n, sr_error *err)
                 s++;
             busy[s] = 1;
             n->blob_slot[b] = s;
-            const sr__conv *pc = sr__layer_conv(l);
-            size_t need = pc && pc->blk & SR_BLK_OUT
-                              ? sr__blk_floats(n->shapes[b].c, n->shapes[b].w, n->shapes[b].h)
-                              : (size_t)n->shapes[b].c * n->shapes[b].h * n->shapes[b].w;
+            size_t need = sr__floats(&n->shapes[b]);
             if (need > n->slot_cap[s])
                 n->slot_cap[s] = need;
             if (s + 1 > n->nslots)
@@ -224,10 +221,10 @@ sr_status sr__net_bind(sr_net *n, const sr_model *m, sr_error *err)
     int same = m->nlayers == o->nlayers && m->nblobs == o->nblobs && m->scale == o->scale &&
                m->halo == o->halo && m->prepad == o->prepad && m->align == o->align &&
                m->input_blob == o->input_blob && m->output_blob == o->output_blob &&
-               !memcmp(m->blob_c, o->blob_c, (size_t)m->nblobs * sizeof *m->blob_c);
+               !memcmp(m->blob_c, o->blob_c, (size_t)m->nblobs * sizeof *m->blob_c) &&
+               !memcmp(m->blob_blk, o->blob_blk, (size_t)m->nblobs); /* layouts */
     for (int i = 0; same && i < m->nlayers; i++) {
-        const sr__conv *a = sr__layer_conv(&m->layers[i]), *b = sr__layer_conv(&o->layers[i]);
-        same = m->layers[i].ops == o->layers[i].ops && (!a || a->blk == b->blk) && /* layouts */
+        same = m->layers[i].ops == o->layers[i].ops &&
                !memcmp(m->layers[i].in, o->layers[i].in, sizeof m->layers[i].in) &&
                !memcmp(m->layers[i].out, o->layers[i].out, sizeof m->layers[i].out);
     }
