@@ -2,6 +2,8 @@
  * each kind of corrupt model with its message. */
 #include "test_common.h"
 
+#include <math.h>
+
 /* conv 3->4 (3x3, bias) + PReLU, conv 4->12, PixelShuffle 2, plus a nearest 2x of the input. */
 static const char *tiny_param =
     "7767517\n8 9\n"
@@ -332,10 +334,95 @@ static void test_shared_models(void **state)
     assert_int_equal(sr_model_load_files("/tmp/x.txt", NULL, NULL, &m, &e), SR_E_INVALID);
 }
 
+/* Three concatenations of one blob: k1 = [a, b] and k3 = [k1, k2] have their inputs placed in
+ * their outputs' buffer (slots.c); k2 = [a, c] would put c where b is, so it copies. The
+ * output is the reference convolutions' on [a, b, a, c] either way. */
+static const char *concat_param =
+    "7767517\n9 12\n"
+    "Input in 0 1 data\n"
+    "Convolution c0 1 1 data a 0=16 1=3 4=1 5=1 6=432\n"
+    "Split s 1 4 a a0 a1 a2 a3\n"
+    "Convolution c1 1 1 a0 b 0=16 1=3 4=1 5=1 6=2304\n"
+    "Convolution c2 1 1 a1 c 0=16 1=3 4=1 5=1 6=2304\n"
+    "Concat k1 2 1 a2 b ab\n"
+    "Concat k2 2 1 a3 c ac\n"
+    "Concat k3 2 1 ab ac abac\n"
+    "Convolution c3 1 1 abac output 0=3 1=3 4=1 5=1 6=1728\n";
+
+static int layer_named(const sr_model *m, const char *name)
+{
+    for (int i = 0; i < m->nlayers; i++)
+        if (!strcmp(m->layers[i].name, name))
+            return i;
+    fail_msg("no layer %s", name);
+    return -1;
+}
+
+/* Whether Concat layer i's inputs sit in its output, one after another. */
+static int in_place(const sr_model *m, const sr__slots *p, int i)
+{
+    const sr__layer *l = &m->layers[i];
+    int at = p->choff[l->out[0]], same = 1;
+    for (int k = 0; k < l->n_in; k++) {
+        same &= p->slot[l->in[k]] == p->slot[l->out[0]] && p->choff[l->in[k]] == at;
+        at += m->blob_c[l->in[k]];
+    }
+    return same;
+}
+
+static void test_concat_in_place(void **state)
+{
+    (void)state;
+    bytes b = {0};
+    const int wn[4] = {432, 2304, 2304, 1728}, bn[4] = {16, 16, 16, 3};
+    for (int k = 0; k < 4; k++) {
+        put_floats(&b, wn[k], 1, 0, 11 + (unsigned)k);
+        put_floats(&b, bn[k], 0, 0, 21 + (unsigned)k);
+    }
+    sr_model *m;
+    sr_net *net;
+    sr_error e;
+    if (sr_model_load_memory(concat_param, strlen(concat_param), b.p, b.n, "cat", NULL, &m, &e) ||
+        sr_net_create(m, 16, &net, &e))
+        fail_msg("%s", e.msg);
+    const int w = 13, h = 9;
+    sr__shape *sh = calloc((size_t)m->nblobs, sizeof *sh);
+    assert_int_equal(sr__model_shapes(m, w, h, sh), 0);
+    sr__slots p;
+    assert_int_equal(sr__plan_slots(m, sh, &p, NULL), SR_OK);
+    assert_true(in_place(m, &p, layer_named(m, "k1")));
+    assert_false(in_place(m, &p, layer_named(m, "k2")));
+    assert_true(in_place(m, &p, layer_named(m, "k3")));
+    sr__slots_free(&p);
+    /* the pass against the reference convolutions, planar, on [a, b, a, c] */
+    float *x = sr__net_input(net);
+    fill_random(x, 3 * (size_t)w * h, 5, 0.f, 1.f);
+    size_t pl = (size_t)w * h;
+    float *a = malloc(16 * pl * sizeof(float)), *cat = malloc(64 * pl * sizeof(float));
+    float *ref = malloc(3 * pl * sizeof(float));
+    sr__conv_reference(sr__layer_conv(&m->layers[layer_named(m, "c0")]), x, w, h, a, w, h);
+    memcpy(cat, a, 16 * pl * sizeof(float));
+    memcpy(cat + 32 * pl, a, 16 * pl * sizeof(float));
+    sr__conv_reference(sr__layer_conv(&m->layers[layer_named(m, "c1")]), a, w, h, cat + 16 * pl, w, h);
+    sr__conv_reference(sr__layer_conv(&m->layers[layer_named(m, "c2")]), a, w, h, cat + 48 * pl, w, h);
+    sr__conv_reference(sr__layer_conv(&m->layers[layer_named(m, "c3")]), cat, w, h, ref, w, h);
+    const float *y;
+    sr__shape os;
+    const sr__pass alone = {0, 1, sr__net_own(net), SR_STATS_OWN, NULL};
+    assert_int_equal(sr__net_forward(net, &alone, w, h, 0, 0, &y, &os, &e), SR_OK);
+    for (size_t i = 0; i < 3 * pl; i++)
+        if (fabsf(y[i] - ref[i]) > 1e-4f)
+            fail_msg("output %zu: %g, the reference %g", i, y[i], ref[i]);
+    free(a), free(cat), free(ref), free(sh), free(b.p);
+    sr_net_free(net);
+    sr_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loads_tiny_model),
+        cmocka_unit_test(test_concat_in_place),
         cmocka_unit_test(test_add_folds_into_interp),   cmocka_unit_test(test_half_conversion),
         cmocka_unit_test(test_rejects_corrupt_models), cmocka_unit_test(test_embedded_models),
         cmocka_unit_test(test_shared_models),

@@ -459,7 +459,8 @@ static void concat_forward(const sr__layer *l, const float *const *in, const sr_
         float *y = out[0];
         for (int k = 0; k < l->n_in; k++) {
             sr__share(sr__floats(&ins[k]), rc->ith, rc->nth, &lo, &hi);
-            memcpy(y + lo, in[k] + lo, (hi - lo) * sizeof(float));
+            if (in[k] != y) /* else the runner placed it there (slots.c) */
+                memcpy(y + lo, in[k] + lo, (hi - lo) * sizeof(float));
             y += sr__floats(&ins[k]);
         }
         return;
@@ -476,6 +477,6 @@ static void concat_forward(const sr__layer *l, const float *const *in, const sr_
 }
 
 const sr__layer_ops sr__layer_concat = {.name = "Concat", .keys = SR__KEYS(0),
-                                        .flags = SR_LF_SLICED,
+                                        .flags = SR_LF_SLICED | SR_LF_CONCAT,
                                         .load = concat_load, .shape = concat_shape,
                                         .forward = concat_forward, .blocked = any_layout};

@@ -102,6 +102,9 @@ enum {
                         * tiles cannot equal the whole image (sr_model_exact_tiles) */
     SR_LF_ADDEND = 16, /* a BinaryOp add after it may fold in: a second input, of the output's
                         * shape and resolution, that forward adds to each result */
+    SR_LF_CONCAT = 32, /* its output is its inputs one after another (channels, in the output's
+                        * layout): the runner may place them there, and forward then copies
+                        * nothing (runtime/slots.c) */
 };
 
 /* Everything srgan knows about one ncnn layer type, in one place: adding a type is a file that

@@ -1,9 +1,6 @@
 /* net.c - the runner: one thread's activation buffers and workspace for a model, sized once for
- * the largest tile, and the forward pass as a loop over the layer table.
- *
- * Blobs share buffers ("slots") by liveness: a blob's slot is reused once its last consumer has
- * run, and Split outputs alias their input. For the compact Real-ESRGAN nets this needs three
- * full-size slots however deep the network is.
+ * the largest tile, and the forward pass as a loop over the layer table. Which buffer ("slot")
+ * each blob lives in, and where in it, is slots.c's plan.
  */
 #include "runtime.h"
 
@@ -13,10 +10,8 @@
 struct sr_net {
     const sr_model *m;
     int tile, max_w, max_h;
-    int nslots;
+    sr__slots plan; /* each blob's slot and channel offset, each slot's floats */
     float **slot;
-    size_t *slot_cap; /* floats */
-    int *blob_slot;
     sr__shape *shapes;
     long *origin; /* per blob: where its pixel (0, 0) lies in the whole image, x then y */
     float *ws, *own; /* scratch shared by the threads of a tile, and this runner's own */
@@ -41,74 +36,13 @@ size_t sr__net_stats_len(const sr_net *n)
     return len;
 }
 
-static int root_of(const int *alias, int b)
-{
-    while (alias[b] >= 0)
-        b = alias[b];
-    return b;
-}
-
-/* Assigns a slot to every blob and returns each slot's size for the given blob shapes. */
-static sr_status plan_slots(sr_net *n, sr_error *err)
-{
-    const sr_model *m = n->m;
-    int nb = m->nblobs;
-    int *alias = malloc((size_t)nb * sizeof *alias), *last = malloc((size_t)nb * sizeof *last);
-    int *busy = calloc((size_t)nb, sizeof *busy);
-    n->slot_cap = calloc((size_t)nb, sizeof *n->slot_cap);
-    n->blob_slot = malloc((size_t)nb * sizeof *n->blob_slot);
-    if (!alias || !last || !busy || !n->slot_cap || !n->blob_slot) {
-        free(alias), free(last), free(busy);
-        return sr__err(err, SR_E_NOMEM, "runner: out of memory");
-    }
-    for (int b = 0; b < nb; b++)
-        alias[b] = -1, last[b] = -1, n->blob_slot[b] = -1;
-    for (int i = 0; i < m->nlayers; i++) {
-        const sr__layer *l = &m->layers[i];
-        if (l->ops->flags & SR_LF_ALIAS)
-            for (int k = 0; k < l->n_out; k++)
-                alias[l->out[k]] = l->in[0];
-        for (int k = 0; k < l->n_in; k++)
-            last[root_of(alias, l->in[k])] = i;
-    }
-    last[root_of(alias, m->output_blob)] = m->nlayers; /* the caller reads it after the pass */
-    for (int i = 0; i < m->nlayers; i++) {
-        const sr__layer *l = &m->layers[i];
-        for (int k = 0; k < l->n_out; k++) {
-            int b = l->out[k];
-            if (alias[b] >= 0)
-                continue;
-            int s = 0;
-            while (busy[s])
-                s++;
-            busy[s] = 1;
-            n->blob_slot[b] = s;
-            size_t need = sr__floats(&n->shapes[b]);
-            if (need > n->slot_cap[s])
-                n->slot_cap[s] = need;
-            if (s + 1 > n->nslots)
-                n->nslots = s + 1;
-        }
-        /* Release slots whose last reader was this layer (or that nobody reads). */
-        for (int k = 0; k < l->n_in + l->n_out; k++) {
-            int b = root_of(alias, k < l->n_in ? l->in[k] : l->out[k - l->n_in]);
-            if (last[b] <= i && n->blob_slot[b] >= 0)
-                busy[n->blob_slot[b]] = 0;
-        }
-    }
-    for (int b = 0; b < nb; b++)
-        n->blob_slot[b] = n->blob_slot[root_of(alias, b)];
-    free(alias), free(last), free(busy);
-    return SR_OK;
-}
-
 /* Refuses a runner larger than half the physical memory before allocating it: with Linux's
  * overcommit a huge allocation succeeds and the process is killed later, when it is touched. */
 static sr_status check_budget(const sr_net *n, sr_error *err)
 {
     double floats = (double)n->ws_cap + (double)n->own_cap + 32;
-    for (int i = 0; i < n->nslots; i++)
-        floats += (double)n->slot_cap[i];
+    for (int i = 0; i < n->plan.n; i++)
+        floats += (double)n->plan.cap[i];
     double need = floats * sizeof(float);
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     double limit = pages > 0 && page > 0 ? (double)pages * (double)page / 2 : 64.0 * (1 << 30);
@@ -145,7 +79,7 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
         s = sr__err(err, SR_E_INVALID, "runner: model cannot run on %dx%d tiles", n->max_w,
                     n->max_h);
     if (!s)
-        s = plan_slots(n, err);
+        s = sr__plan_slots(m, n->shapes, &n->plan, err);
     for (int i = 0; !s && i < m->nlayers; i++) {
         const sr__layer *l = &m->layers[i];
         sr__shape in[SR_MAX_IO], o[SR_MAX_IO];
@@ -160,15 +94,15 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
     if (!s)
         s = check_budget(n, err);
     if (!s) {
-        n->slot = calloc((size_t)n->nslots, sizeof *n->slot);
+        n->slot = calloc((size_t)n->plan.n, sizeof *n->slot);
         if (!n->slot)
             s = sr__err(err, SR_E_NOMEM, "runner: out of memory");
-        for (int i = 0; !s && i < n->nslots; i++) {
-            n->slot[i] = sr__aligned_alloc_lazy(n->slot_cap[i] * sizeof(float));
-            n->bytes += n->slot_cap[i] * sizeof(float);
+        for (int i = 0; !s && i < n->plan.n; i++) {
+            n->slot[i] = sr__aligned_alloc_lazy(n->plan.cap[i] * sizeof(float));
+            n->bytes += n->plan.cap[i] * sizeof(float);
             if (!n->slot[i])
                 s = sr__err(err, SR_E_NOMEM, "runner: out of memory for %zu MB of activations",
-                            n->slot_cap[i] * sizeof(float) >> 20);
+                            n->plan.cap[i] * sizeof(float) >> 20);
         }
     }
     if (!s) {
@@ -189,11 +123,10 @@ void sr_net_free(sr_net *n)
 {
     if (!n)
         return;
-    for (int i = 0; n->slot && i < n->nslots; i++)
+    for (int i = 0; n->slot && i < n->plan.n; i++)
         free(n->slot[i]);
     free(n->slot);
-    free(n->slot_cap);
-    free(n->blob_slot);
+    sr__slots_free(&n->plan);
     free(n->shapes);
     free(n->origin);
     free(n->ws);
@@ -243,9 +176,18 @@ float *sr__net_own(sr_net *n)
     return n->own;
 }
 
+/* Blob b of the tile being run: its slot, plus its channels' offset in this tile's layout. */
+static float *blob_at(const sr_net *n, int b)
+{
+    const sr__shape *s = &n->shapes[b];
+    size_t per = s->blk ? (size_t)(s->h + 2 * SR_BLK_PAD) * (s->w + 2 * SR_BLK_PAD)
+                        : (size_t)s->h * s->w;
+    return n->slot[n->plan.slot[b]] + (size_t)n->plan.choff[b] * per;
+}
+
 float *sr__net_input(sr_net *n)
 {
-    return n->slot[n->blob_slot[n->m->input_blob]];
+    return blob_at(n, n->m->input_blob);
 }
 
 /* Thread 0 works out every blob's shape and origin; the others read them after the barrier. */
@@ -280,11 +222,11 @@ static void run_layer(sr_net *n, int i, const sr__pass *ps, size_t stats_at)
     float *o[SR_MAX_IO];
     sr__shape ins[SR_MAX_IO], os[SR_MAX_IO];
     for (int k = 0; k < l->n_in; k++) {
-        in[k] = n->slot[n->blob_slot[l->in[k]]];
+        in[k] = blob_at(n, l->in[k]);
         ins[k] = n->shapes[l->in[k]];
     }
     for (int k = 0; k < l->n_out; k++) {
-        o[k] = n->slot[n->blob_slot[l->out[k]]];
+        o[k] = blob_at(n, l->out[k]);
         os[k] = n->shapes[l->out[k]];
     }
     size_t c = ps->stats_mode == SR_STATS_OWN ? 0 : stats_of(n->m, l);
@@ -314,7 +256,7 @@ sr_status sr__net_forward(sr_net *n, const sr__pass *ps, int w, int h, long ox, 
         stats_at += stats_of(m, l);
         sr__sync(ps->nth); /* the layer's outputs are whole before the next layer reads them */
     }
-    *out = n->slot[n->blob_slot[m->output_blob]];
+    *out = blob_at(n, m->output_blob);
     *oshape = n->shapes[m->output_blob];
     return SR_OK;
 }

@@ -35,4 +35,14 @@ size_t sr__net_stats_len(const sr_net *n); /* floats of a pass's stats */
 /* A buffer of at least `floats` owned by the runner (for averaging outputs); NULL if no memory. */
 float *sr__net_acc(sr_net *n, size_t floats);
 
+/* Where a runner keeps each blob (slots.c): n slots of cap[i] floats for the given (largest)
+ * shapes; blob b in slot[b], choff[b] channels in (a Concat's inputs inside its output). */
+typedef struct {
+    int n;
+    size_t *cap;
+    int *slot, *choff;
+} sr__slots;
+sr_status sr__plan_slots(const sr_model *m, const sr__shape *shapes, sr__slots *p, sr_error *err);
+void sr__slots_free(sr__slots *p);
+
 #endif
