@@ -345,8 +345,8 @@ static int from_blocked(const float *b, int c, int w, int h, float *out)
 }
 
 /* The channel-blocked Winograd path (wino_blocked.c) gives the planar Winograd path's bits,
- * reading and writing either layout, at every phase of the block grid, on 1 and 3 threads; a
- * blocked output's ring is zeros whatever the buffer held. */
+ * reading and writing either layout, with "same" and valid padding, at every phase of the block
+ * grid, on 1 and 3 threads; a blocked output's ring is zeros whatever the buffer held. */
 static void test_blocked_layout(void **state)
 {
     (void)state;
@@ -356,6 +356,8 @@ static void test_blocked_layout(void **state)
         {16, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_RELU, 13, 7},
         {48, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 71, 4},
         {32, 16, 3, 1, 1, 1, 1, 1, 1, SR_ACT_CLIP, 9, 6},
+        {32, 64, 3, 1, 1, 0, 0, 0, 0, SR_ACT_LEAKY, 23, 12}, /* valid (waifu2x): 21 x 10 out */
+        {16, 16, 3, 1, 1, 0, 0, 0, 0, SR_ACT_NONE, 6, 5},
     };
     setenv("SR_CONV", "winograd", 1);
     for (size_t i = 0; i < sizeof bc / sizeof bc[0]; i++) {
@@ -369,8 +371,8 @@ static void test_blocked_layout(void **state)
             print_message("skipped: the blocked path needs the avx512 kernel\n");
             skip();
         }
-        int w = t->w, h = t->h;
-        size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * w * h;
+        int w = t->w, h = t->h, ow = w + t->pl + t->pr - 2, oh = h + t->pt + t->pb - 2;
+        size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * ow * oh;
         float *in = malloc(nin * sizeof(float)), *ref = malloc(nout * sizeof(float));
         float *got = malloc(nout * sizeof(float));
         fill_random(in, nin, 300 + (unsigned)i, -1.f, 1.f);
@@ -380,17 +382,17 @@ static void test_blocked_layout(void **state)
             setup_conv(&b, t, 70 + (unsigned)i);
             assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
             assert_int_equal(sr__conv_set_blocked(&b, blk, NULL), SR_OK);
-            size_t bsz = sr__blk_floats(t->cout, w, h);
+            size_t bsz = sr__blk_floats(t->cout, ow, oh);
             float *bout = sr__aligned_alloc(bsz * sizeof(float));
             for (int phase = 0; phase < 4; phase++)
                 for (int threads = 1; threads <= 3; threads += 2) {
                     long ox = phase & 1, oy = phase >> 1;
-                    run_at(&c, in, w, h, ref, w, h, 1, ox, oy);
+                    run_at(&c, in, w, h, ref, ow, oh, 1, ox, oy);
                     for (size_t j = 0; j < bsz; j++) /* whatever a slot held before */
                         bout[j] = NAN;
-                    run_at(&b, blk & SR_BLK_IN ? bin : in, w, h, blk & SR_BLK_OUT ? bout : got, w,
-                           h, threads, ox, oy);
-                    if (blk & SR_BLK_OUT && !from_blocked(bout, t->cout, w, h, got))
+                    run_at(&b, blk & SR_BLK_IN ? bin : in, w, h, blk & SR_BLK_OUT ? bout : got, ow,
+                           oh, threads, ox, oy);
+                    if (blk & SR_BLK_OUT && !from_blocked(bout, t->cout, ow, oh, got))
                         fail_msg("case %zu, blk %d: the ring is not zeros", i, blk);
                     if (memcmp(got, ref, nout * sizeof(float)))
                         fail_msg("case %zu, blk %d, phase %d, %d threads: not the planar bits",

@@ -119,18 +119,29 @@ static void test_blocked_equals_planar(void **state)
     sr_image_free(&in);
 }
 
-/* An RRDB net (Real-ESRGAN's x4plus-anime, 6 blocks): dense blocks of Concat and the residual
- * Eltwise sums, blocked too. Its 96 convolutions: the last one (64->3) has no blocked path, and
- * the three after each nearest-neighbour upsampling or at the output side read planar; the
- * trunk's final Eltwise reads blocked and writes planar for the upsampler. */
-static void test_rrdb_blocked_equals_planar(void **state)
+/* The other families, from ../shared: an RRDB net (Real-ESRGAN's x4plus-anime, 6 blocks: dense
+ * blocks of Concat and the residual Eltwise sums blocked too; of its 96 convolutions the last,
+ * 64->3, has no blocked path and those after each nearest upsampling read planar, and the
+ * trunk's final add reads blocked and writes planar for the upsampler), waifu2x's upconv_7
+ * (valid convolutions: blocked from the first, 3->16, to the one before the deconvolution) and
+ * cunet (U-Net crops, pools and squeeze-and-excitation stay planar between its blocked runs). */
+static void test_families_blocked_equals_planar(void **state)
 {
     (void)state;
-    const char *path = shared_path("models/realesrgan/realesrgan-x4plus-anime.param");
+    static const struct {
+        const char *name, *rel;
+        int in, out;
+    } nets[] = {
+        {"realesrgan-x4plus-anime", "models/realesrgan/realesrgan-x4plus-anime.param", 92, 93},
+        {"upconv_7-scale2x", "models/waifu2x/upconv_7-scale2x.param", 5, 5},
+        {"cunet-noise0-scale2x", "models/waifu2x/cunet-noise0-scale2x.param", 9, 6},
+    };
     sr_image in;
-    make_test_image(&in, 21, 17, 3, 5);
+    make_test_image(&in, 19, 12, 3, 5); /* tiles of 16: two across, one down */
     const int tiles[] = {256, 16};
-    blocked_equals_planar("realesrgan-x4plus-anime", path, 92, 93, &in, tiles, 2);
+    for (size_t k = 0; k < sizeof nets / sizeof nets[0]; k++)
+        blocked_equals_planar(nets[k].name, shared_path(nets[k].rel), nets[k].in, nets[k].out, &in,
+                              tiles, 2);
     sr_image_free(&in);
 }
 
@@ -287,7 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiled_equals_untiled),
         cmocka_unit_test(test_blocked_equals_planar),
-        cmocka_unit_test(test_rrdb_blocked_equals_planar),
+        cmocka_unit_test(test_families_blocked_equals_planar),
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_tta),
         cmocka_unit_test(test_runner_memory_follows_tile),

@@ -94,8 +94,8 @@ static inline size_t sr__blk_at(int k, int x, int y, int w, int h)
 /* Zeroes rows [r0, r1) of the ring of a blocked buffer (rows counted with the ring, 0 .. h + 3). */
 void sr__blk_zero_ring(int c, int w, int h, float *out, int r0, int r1);
 /* Whether c can read and write blocked activations (and then runs wino_blocked.c): fp32
- * Winograd on the AVX-512 kernel, 3x3 "same" padding, channels in multiples of 16, an
- * activation other than sigmoid. */
+ * Winograd on the AVX-512 kernel, 3x3 with "same" or no padding (waifu2x), channels in
+ * multiples of 16, an activation other than sigmoid. */
 int sr__wino_blockable(const sr__conv *c);
 /* Whether c can write its output blocked: the blockable ones, and the banded direct path on the
  * AVX-512 kernels (a 3->64 first layer) with output channels in multiples of 16, no sigmoid. */

@@ -204,7 +204,8 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
 
 size_t sr__wino_blocked_own(const sr__conv *c, int w)
 {
-    size_t rows = c->blk & SR_BLK_IN ? 0 : (size_t)4 * (w + 2 * SR_BLK_PAD) * c->cin;
+    int win = w + 2 - c->pl - c->pr; /* the input's width: a valid layer's is the output's + 2 */
+    size_t rows = c->blk & SR_BLK_IN ? 0 : (size_t)4 * (win + 2 * SR_BLK_PAD) * c->cin;
     return (size_t)16 * CHUNK_MAX * (size_t)(c->cin + c->cout) + rows;
 }
 

@@ -110,7 +110,7 @@ int sr__wino_blockable(const sr__conv *c)
 {
 #ifdef SR_HAVE_X86_KERNELS
     return c->wino && !c->packed_bf16 && c->kern == &sr__conv_kernel_avx512 && c->cin % 16 == 0 &&
-           c->cout % 16 == 0 && c->pl == 1 && c->pr == 1 && c->pt == 1 && c->pb == 1 &&
+           c->cout % 16 == 0 && c->pl == c->pr && c->pt == c->pb && c->pl == c->pt && c->pl <= 1 &&
            c->act != SR_ACT_SIGMOID;
 #else
     (void)c;
