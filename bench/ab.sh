@@ -7,7 +7,9 @@
 #   photo  the embedded default x4 on the same photo
 #   pbench the embedded default, parallel-benchmark 16 x 256x256 (images/s, higher is better)
 #   rrdb   realesrgan-x4plus (../shared; RRDB, dense blocks) on a 128x128 crop of the photo
-# JOBS="anime rrdb" picks some (default: all four).
+#   waifu  waifu2x upconv_7-scale2x (../shared; valid convolutions) on the 256x256 photo
+#   cugan  Real-CUGAN up2x-conservative (../shared; U-Net) on the 256x256 photo
+# JOBS="anime rrdb" picks some (default: all six).
 # Name the CPU beside the figures (lscpu); speed is never gated in CI.
 set -euo pipefail
 OLD=$1 NEW=$2 ROUNDS=${3:-5} THREADS=${THREADS:-2}
@@ -21,6 +23,8 @@ convert "$ROOT/docs/samples/butterfly.jpg" -resize 256x256^ \
 convert "$T/in.png" -gravity center -extent 128x128 "$T/in128.png"
 anime="$SHARED/models/realesrgan/realesr-animevideov3-x4.param"
 rrdb="$SHARED/models/realesrgan/realesrgan-x4plus.param"
+waifu="$SHARED/models/waifu2x/upconv_7-scale2x.param"
+cugan="$SHARED/models/realcugan/up2x-conservative.param"
 secs() { # whole-process seconds of "$@"
     local s e
     s=$(date +%s.%N)
@@ -29,15 +33,17 @@ secs() { # whole-process seconds of "$@"
     echo "$e - $s" | bc -l
 }
 stats() { sort -g | awk '{v[NR]=$1} END {printf "%.3f %.3f\n", v[1], v[int((NR+1)/2)]}'; }
-for job in ${JOBS:-anime photo pbench rrdb}; do
-    [ "$job" = anime ] && [ ! -f "$anime" ] && { echo "anime: skipped (no $anime)"; continue; }
-    [ "$job" = rrdb ] && [ ! -f "$rrdb" ] && { echo "rrdb: skipped (no $rrdb)"; continue; }
+for job in ${JOBS:-anime photo pbench rrdb waifu cugan}; do
+    case $job in photo | pbench) model="" ;; *) model=${!job} ;; esac # the ../shared ones
+    [ -n "$model" ] && [ ! -f "$model" ] && { echo "$job: skipped (no $model)"; continue; }
     : >"$T/old" && : >"$T/new"
     for _ in $(seq "$ROUNDS"); do
         for who in old new; do
             bin=$OLD && [ $who = new ] && bin=$NEW
             case $job in
             anime) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" --model "$anime" --threads "$THREADS" >>"$T/$who" ;;
+            waifu) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" --model "$waifu" --threads "$THREADS" >>"$T/$who" ;;
+            cugan) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" --model "$cugan" --threads "$THREADS" >>"$T/$who" ;;
             rrdb) secs taskset -c $cpus "$bin" upscale "$T/in128.png" "$T/o.png" --model "$rrdb" --threads "$THREADS" >>"$T/$who" ;;
             photo) secs taskset -c $cpus "$bin" upscale "$T/in.png" "$T/o.png" --scale 4 --threads "$THREADS" >>"$T/$who" ;;
             pbench) taskset -c $cpus "$bin" parallel-benchmark --images 16 --size 256x256 --large 0x0 \

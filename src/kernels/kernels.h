@@ -83,6 +83,9 @@ sr_status sr__wino_set_bf16(sr__conv *c, int on, sr_error *err);
  * [C/16][h + 4][w + 4][16], the image at (SR_BLK_PAD, SR_BLK_PAD) in a ring of zeros. A
  * convolution with SR_BLK_IN reads its input so, one with SR_BLK_OUT writes its output so. */
 enum { SR_BLK_IN = 1, SR_BLK_OUT = 2 };
+/* A layer (model.h's blocked hook) that takes either layout on each side but runs fastest with
+ * one layout throughout (element-wise: a mixed call converts pixel by pixel). */
+#define SR_BLK_ALIKE 4
 #define SR_BLK_PAD 2
 size_t sr__blk_floats(int c, int w, int h); /* a blocked buffer of a c x h x w blob */
 /* Where channel k of pixel (x, y) lies in a blocked w x h buffer. */

@@ -165,21 +165,73 @@ static void product(const float *V, int cin, const float *U, int cout, float *M,
     }
 }
 
+/* r[j] (pixel j's 16 channels) to r[k] (channel k's 16 pixels): unpacks within 128-bit lanes,
+ * then lane shuffles. */
+static void transpose16(__m512 r[16])
+{
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int g = 0; g < 4; g++) /* u[4g + m], lane L: rows 4g .. 4g + 3 at column 4L + m */
+        for (int h = 0; h < 2; h++) {
+            __m512d a = _mm512_castps_pd(t[4 * g + h]), b = _mm512_castps_pd(t[4 * g + 2 + h]);
+            u[4 * g + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+            u[4 * g + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+        }
+    for (int m = 0; m < 4; m++) {
+        __m512 x0 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88);
+        __m512 x1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD);
+        __m512 y0 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88);
+        __m512 y1 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
+        r[m] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+        r[4 + m] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+        r[8 + m] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
+        r[12 + m] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
+    }
+}
+
+/* Output row oy's pixels x0 .. x0 + n - 1 (n <= 16; px[j]: pixel x0 + j's 16 channels, group
+ * cb), those inside 0 .. ow - 1, into the planes of a planar out: transposed in registers,
+ * then one masked store per channel (a scatter per pixel cost more than the blocked input
+ * saved, on Real-CUGAN). */
+static void store_planar(__m512 px[16], int n, float *out, int cb, int ow, int oh, int oy, int x0)
+{
+    int lo = x0 < 0 ? -x0 : 0, hi = ow - x0 < n ? ow - x0 : n;
+    if (oy < 0 || oy >= oh || hi <= lo)
+        return;
+    for (int j = n; j < 16; j++)
+        px[j] = _mm512_setzero_ps();
+    transpose16(px);
+    __mmask16 mk = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+    size_t plane = (size_t)ow * oh;
+    for (int k = 0; k < 16; k++) {
+        float *row = out + (size_t)(cb * 16 + k) * plane + (size_t)oy * ow;
+        if (x0 < 0) /* column -1 (an odd phase) is never stored: start at 0, one lane on */
+            _mm512_mask_storeu_ps(row, (__mmask16)(mk >> 1),
+                                  _mm512_castsi512_ps(_mm512_alignr_epi32(
+                                      _mm512_setzero_si512(), _mm512_castps_si512(px[k]), 1)));
+        else
+            _mm512_mask_storeu_ps(row + x0, mk, px[k]);
+    }
+}
+
 /* A^T m A of tiles t < nt, plus bias, through the activation: output rows oy0, oy0 + 1 and
- * columns ox0 + 2t, ox0 + 2t + 1, those inside ow x oh stored (blocked, or scattered to the
- * planes of a planar out). */
+ * columns ox0 + 2t, ox0 + 2t + 1, those inside ow x oh stored (blocked, or 8 tiles at a time
+ * into the planes of a planar out). */
 static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int ow, int oh,
                       int oy0, int ox0)
 {
-    size_t ms = (size_t)c->cout, plane = (size_t)ow * oh;
+    size_t ms = (size_t)c->cout;
     int W = ow + 2 * SR_BLK_PAD, blocked = c->blk & SR_BLK_OUT;
     size_t bplane = (size_t)(oh + 2 * SR_BLK_PAD) * W * 16;
-    const __m512i idx = plane_index(plane);
     const __m512 zero = _mm512_setzero_ps(), hi = _mm512_set1_ps(c->act_b);
     for (int cb = 0; cb < c->cout / 16; cb++) {
         __m512 bias = _mm512_loadu_ps(c->bias + cb * 16);
         __m512 a = c->act == SR_ACT_PRELU ? _mm512_loadu_ps(c->slope + cb * 16)
                                           : _mm512_set1_ps(c->act_a);
+        __m512 px[2][16]; /* planar: two output rows of up to 8 tiles */
         for (int t = 0; t < nt; t++) {
             const float *m = M + (size_t)t * 16 * c->cout + cb * 16;
             __m512 mp[16], y[4];
@@ -188,16 +240,18 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
             wino_at(mp, bias, y);
             for (int q = 0; q < 4; q++) {
                 int oy = oy0 + (q >> 1), ox = ox0 + 2 * t + (q & 1);
-                if (oy < 0 || oy >= oh || ox < 0 || ox >= ow)
-                    continue;
                 __m512 r = act_v(c->act, y[q], a, hi, zero);
-                if (blocked)
+                if (!blocked)
+                    px[q >> 1][2 * (t % 8) + (q & 1)] = r;
+                else if (oy >= 0 && oy < oh && ox >= 0 && ox < ow)
                     _mm512_store_ps(out + cb * bplane +
                                         ((size_t)(oy + SR_BLK_PAD) * W + ox + SR_BLK_PAD) * 16,
                                     r);
-                else
-                    _mm512_i32scatter_ps(out + cb * 16 * plane + (size_t)oy * ow + ox, idx, r, 4);
             }
+            if (!blocked && (t % 8 == 7 || t == nt - 1))
+                for (int r = 0; r < 2; r++)
+                    store_planar(px[r], 2 * (t % 8 + 1), out, cb, ow, oh, oy0 + r,
+                                 ox0 + 2 * (t - t % 8));
         }
     }
 }

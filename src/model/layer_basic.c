@@ -184,11 +184,12 @@ static void ring_share(const sr__shape *o, float *out, const sr__run *rc)
     sr__blk_zero_ring(o->c, o->w, o->h, out, (int)r0, (int)r1);
 }
 
-/* Both sides in any layout (kernels.h): Eltwise, Concat and the equal-shape BinaryOp. */
+/* Both sides in any layout (kernels.h), best alike: Eltwise, Concat and the equal-shape
+ * BinaryOp. */
 static int any_layout(const sr__layer *l, const sr__shape *in)
 {
     (void)l, (void)in;
-    return SR_BLK_IN | SR_BLK_OUT;
+    return SR_BLK_IN | SR_BLK_OUT | SR_BLK_ALIKE;
 }
 
 /* ---- BinaryOp ---- */
@@ -263,7 +264,7 @@ static int binaryop_blocked(const sr__layer *l, const sr__shape *in)
     int keeps = p->op == OP_ADD || p->op == OP_SUB || p->op == OP_MUL || p->op == OP_MAX ||
                 p->op == OP_MIN || p->op == OP_RSUB;
     return keeps && !p->scalar && in[0].c == in[1].c && in[0].h == in[1].h && in[0].w == in[1].w
-               ? SR_BLK_IN | SR_BLK_OUT
+               ? SR_BLK_IN | SR_BLK_OUT | SR_BLK_ALIKE
                : 0;
 }
 

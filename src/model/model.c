@@ -136,8 +136,8 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
 /* Channel-blocked activations (kernels.h) wherever both ends can take them: a blob (with the
  * Split outputs that alias it) is stored blocked when its channels are a multiple of 16, the
  * layer that makes it can write it so, every layer that reads it can read it so, and it is not
- * the network's output; the inputs of a planar Concat are planar. Convolutions are then told
- * which of their sides is blocked. Between
+ * the network's output; an element-wise layer's output only when its inputs are, and a planar
+ * Concat's inputs are planar. Convolutions are then told which of their sides is blocked. Between
  * the 3x3 layers this turns Winograd's input and output transforms into whole cache lines, and
  * a dense block's concatenations into copies of whole buffers. SR_LAYOUT=planar keeps every
  * blob planar (the same bits, slower; for comparisons). */
@@ -184,14 +184,22 @@ static sr_status plan_layouts(sr_model *m, sr_error *err)
         for (int k = 0; k < m->layers[i].n_in && !(m->layers[i].ops->flags & SR_LF_ALIAS); k++)
             if (!(can[i] & SR_BLK_IN))
                 m->blob_blk[root[m->layers[i].in[k]]] = 0;
-    /* A Concat's inputs in its output's layout, so that they can be placed there (runtime's
+    /* Element-wise layers keep one layout where they can: an output is blocked only when all
+     * the inputs are (a conversion in the layer costs more than the blocked readers save), and
+     * a Concat's inputs take its output's layout, so that they can be placed there (runtime's
      * slots.c) rather than copied: a planar concatenation makes its inputs planar. */
     for (int changed = 1; changed;) {
         changed = 0;
         for (int i = 0; i < m->nlayers; i++) {
             const sr__layer *l = &m->layers[i];
-            for (int k = 0; (l->ops->flags & SR_LF_CONCAT) && !m->blob_blk[root[l->out[0]]] &&
-                            k < l->n_in; k++)
+            int *out = &root[l->out[0]], planar_in = 0;
+            if (!(can[i] & SR_BLK_ALIKE))
+                continue;
+            for (int k = 0; k < l->n_in; k++)
+                planar_in |= !m->blob_blk[root[l->in[k]]];
+            if (planar_in && m->blob_blk[*out])
+                m->blob_blk[*out] = 0, changed = 1;
+            for (int k = 0; (l->ops->flags & SR_LF_CONCAT) && !m->blob_blk[*out] && k < l->n_in; k++)
                 if (m->blob_blk[root[l->in[k]]])
                     m->blob_blk[root[l->in[k]]] = 0, changed = 1;
         }
