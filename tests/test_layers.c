@@ -252,7 +252,7 @@ static void test_layers_in_either_layout(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sr__shape ps[2] = {{.c = cases[i].c0, .h = h, .w = w}, {.c = cases[i].c1, .h = h, .w = w}};
         sr__layer l = make(cases[i].type, 2, ps, cases[i].params, NULL, 0);
-        assert_int_equal(l.ops->blocked(&l, ps), SR_BLK_IN | SR_BLK_OUT);
+        assert_int_equal(l.ops->blocked(&l, ps), SR_BLK_IN | SR_BLK_OUT | SR_BLK_ALIKE);
         float *a = malloc(sr__numel(&ps[0]) * sizeof(float));
         float *b = malloc(sr__numel(&ps[1]) * sizeof(float));
         fill_random(a, sr__numel(&ps[0]), 31 + (unsigned)i, -2.f, 2.f);
