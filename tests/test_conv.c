@@ -495,15 +495,18 @@ static void deconv_reference(const sr__conv *c, const float *in, int w, int h, f
 static void test_deconvolution(void **state)
 {
     (void)state;
-    /* waifu2x upconv_7's last layer (k4 s2 p3), a k3 s3 one with output padding, a dilated one,
-     * and the U-Nets' k2 s2 (and a k3 s3) that run as a 1x1 convolution + depth-to-space */
+    /* waifu2x upconv_7's last layer (k4 s2 p3), a k3 s3 one with output padding, a dilated one
+     * (the only one left to the scatter), the U-Nets' k2 s2 and a k3 s3 (1x1 convolutions of
+     * the phases), k4 s2 p1 and k5 s3 p2 (2x2 ones) */
     static const int cases[][9] = {/* cin cout k s pad opad dil w h */
                                    {5, 3, 4, 2, 3, 0, 1, 9, 7},
                                    {2, 4, 3, 3, 1, 1, 1, 5, 4},
                                    {3, 2, 2, 2, 0, 0, 2, 6, 6},
                                    {37, 19, 2, 2, 0, 0, 1, 21, 6},
-                                   {4, 3, 3, 3, 0, 0, 1, 5, 7}};
-    for (int t = 0; t < 5; t++) {
+                                   {4, 3, 3, 3, 0, 0, 1, 5, 7},
+                                   {19, 5, 4, 2, 1, 0, 1, 13, 8},
+                                   {6, 4, 5, 3, 2, 1, 1, 7, 9}};
+    for (int t = 0; t < 7; t++) {
         const int *k = cases[t];
         sr__conv c = {.cin = k[0], .cout = k[1], .kw = k[2], .kh = k[2], .sw = k[3], .sh = k[3],
                       .pl = k[4], .pr = k[4], .pt = k[4], .pb = k[4], .opr = k[5], .opb = k[5],
@@ -520,7 +523,7 @@ static void test_deconvolution(void **state)
         float *want = malloc((size_t)c.cout * ow * oh * sizeof(float));
         fill_random(in, (size_t)c.cin * w * h, 1u + t, -1, 1);
         assert_int_equal(sr__deconv_pack(&c, NULL), SR_OK);
-        assert_int_equal(c.kern != NULL, t >= 3); /* the fast path takes exactly k = s, pad 0 */
+        assert_int_equal(c.kern != NULL, t != 2); /* convolutions of the phases but dilated */
         run_deconv(&c, in, w, h, want, ow, oh, 3);
         run_deconv(&c, in, w, h, got, ow, oh, 1);
         assert_memory_equal(got, want, (size_t)c.cout * ow * oh * sizeof(float));

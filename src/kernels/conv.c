@@ -328,38 +328,73 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
     conv_strided(c, rc->ws, rs, ph, out, ow, oh, rc->ith, rc->nth);
 }
 
-/* A transposed convolution whose kernel is as big as its stride, unpadded (the U-Nets' 2x2
- * stride-2 upsampling), gives every input pixel its own kh x kw block of output: a 1x1
- * convolution to cout kh kw channels, then depth-to-space. */
-static int is_d2s(const sr__conv *c)
+/* A transposed convolution of stride s as a convolution: output row oy, with oy + pt = s Q + r,
+ * takes input rows Q - j through taps ky = r + s j, so each phase r of the output is a
+ * convolution of the input with ceil(kh / s) rows of taps. One convolution to cout sh sw
+ * channels (channel (co, ry, rx)) computes every phase, and the phases are interleaved into the
+ * output: the fast direct kernels instead of a scatter of every input pixel (waifu2x's and
+ * Real-CUGAN's 4x4 stride-2 last layers: 2x2 convolutions; the U-Nets' 2x2 stride-2 upsampling:
+ * 1x1). For kernels up to twice the stride, no dilation. */
+typedef struct {
+    sr__conv v;     /* the convolution (weights, bias and slopes not set) */
+    int qy0, qx0;   /* Q of its output row and column 0 */
+    int mh, mw;     /* its output rows and columns */
+    int rs, ph;     /* its zero-padded input copy: row stride, rows */
+} phases;
+
+static int has_phases(const sr__conv *c)
 {
-    return c->kw == c->sw && c->kh == c->sh && c->dw == 1 && c->dh == 1 && !c->pl && !c->pr &&
-           !c->pt && !c->pb && !c->opr && !c->opb;
+    return c->dw == 1 && c->dh == 1 && c->kh <= 2 * c->sh && c->kw <= 2 * c->sw &&
+           c->pt / c->sh <= (c->kh + c->sh - 1) / c->sh - 1 &&
+           c->pl / c->sw <= (c->kw + c->sw - 1) / c->sw - 1;
+}
+
+static phases phase_view(const sr__conv *c, int w, int h, int ow, int oh)
+{
+    phases g;
+    g.v = pointwise_view(c, c->cin, c->cout * c->sh * c->sw);
+    g.v.kh = (c->kh + c->sh - 1) / c->sh, g.v.kw = (c->kw + c->sw - 1) / c->sw;
+    g.qy0 = c->pt / c->sh, g.qx0 = c->pl / c->sw;
+    /* output row m reads input rows Q - kh' + 1 .. Q, Q = qy0 + m: the copy's top padding */
+    g.v.pt = g.v.kh - 1 - g.qy0, g.v.pl = g.v.kw - 1 - g.qx0;
+    g.mh = (oh - 1 + c->pt) / c->sh - g.qy0 + 1, g.mw = (ow - 1 + c->pl) / c->sw - g.qx0 + 1;
+    pad_geometry(&g.v, g.mw, g.mh, &g.rs, &g.ph);
+    int need = h + g.v.pt > g.ph ? h + g.v.pt : g.ph; /* rows past mh: copied, never read */
+    g.ph = need;
+    g.rs = w + g.v.pl > g.rs ? (w + g.v.pl + 15) / 16 * 16 : g.rs;
+    return g;
 }
 
 sr_status sr__deconv_pack(sr__conv *c, sr_error *err)
 {
-    if (!is_d2s(c))
+    if (!has_phases(c) || (c->sw == 1 && c->sh == 1))
         return SR_OK;
-    int taps = c->kh * c->kw, n = c->cout * taps;
-    sr__conv v = pointwise_view(c, c->cin, n);
-    v.weight = malloc((size_t)n * c->cin * sizeof(float));
+    phases g = phase_view(c, 1, 1, 1, 1);
+    sr__conv v = g.v;
+    int kh = c->kh, kw = c->kw, taps = v.kh * v.kw, n = v.cout;
+    v.weight = calloc((size_t)n * c->cin * taps, sizeof(float));
     v.bias = malloc((size_t)n * sizeof(float));
     v.slope = c->slope ? malloc((size_t)n * sizeof(float)) : NULL;
     v.packed = NULL;
     sr_status s = !v.weight || !v.bias || (c->slope && !v.slope)
                       ? sr__err(err, SR_E_NOMEM, "deconvolution: out of memory packing weights")
                       : SR_OK;
-    /* output channel (co, t) of the 1x1 = tap t of channel co; the file is cout x cin x taps */
-    for (int co = 0; !s && co < c->cout; co++)
-        for (int t = 0; t < taps; t++) {
-            for (int ci = 0; ci < c->cin; ci++)
-                v.weight[((size_t)co * taps + t) * c->cin + ci] =
-                    c->weight[((size_t)co * c->cin + ci) * taps + t];
-            v.bias[co * taps + t] = c->bias[co];
-            if (v.slope)
-                v.slope[co * taps + t] = c->slope[co];
-        }
+    /* channel (co, ry, rx), tap (a, b) = the file's tap (ry + sh (kh' - 1 - a), rx + ...), or 0
+     * where that lies outside the kernel; the file is cout x cin x kh x kw */
+    for (int q = 0; !s && q < n; q++) {
+        int co = q / (c->sh * c->sw), ry = q / c->sw % c->sh, rx = q % c->sw;
+        for (int ci = 0; ci < c->cin; ci++)
+            for (int a = 0; a < v.kh; a++)
+                for (int b = 0; b < v.kw; b++) {
+                    int ky = ry + c->sh * (v.kh - 1 - a), kx = rx + c->sw * (v.kw - 1 - b);
+                    if (ky < kh && kx < kw)
+                        v.weight[((size_t)q * c->cin + ci) * taps + a * v.kw + b] =
+                            c->weight[(((size_t)co * c->cin + ci) * kh + ky) * kw + kx];
+                }
+        v.bias[q] = c->bias[co];
+        if (v.slope)
+            v.slope[q] = c->slope[co];
+    }
     if (!s)
         s = sr__conv_pack(&v, err);
     if (!s) {
@@ -374,36 +409,38 @@ sr__ws_need sr__deconv_workspace(const sr__conv *c, int w, int h)
 {
     if (!c->kern)
         return (sr__ws_need){0, 0};
-    sr__conv v = pointwise_view(c, c->cin, c->cout * c->kh * c->kw);
-    int rs, ph;
-    pad_geometry(&v, w, h, &rs, &ph);
-    return (sr__ws_need){(size_t)v.cin * ph * rs + (size_t)v.cout * w * h, 0};
+    /* the output's size from the layer's shape rule (layer_conv.c), as the forward gets it */
+    int ow = (w - 1) * c->sw + c->kw - c->pl - c->pr + c->opr;
+    int oh = (h - 1) * c->sh + c->kh - c->pt - c->pb + c->opb;
+    phases g = phase_view(c, w, h, ow, oh);
+    return (sr__ws_need){(size_t)g.v.cin * g.ph * g.rs + (size_t)g.v.cout * g.mw * g.mh, 0};
 }
 
-static void deconv_d2s(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
-                       int oh, const sr__run *rc)
+static void deconv_phases(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                          int oh, const sr__run *rc)
 {
-    int kw = c->kw, kh = c->kh, ith = rc->ith, nth = rc->nth;
-    sr__conv v = pointwise_view(c, c->cin, c->cout * kh * kw);
-    int rs, ph;
-    pad_geometry(&v, w, h, &rs, &ph);
-    float *pad = rc->ws, *mid = rc->ws + (size_t)v.cin * ph * rs;
-    for (int ci = ith; ci < v.cin; ci += nth)
-        for (int y = 0; y < h; y++) {
-            float *row = pad + ((size_t)ci * ph + y) * rs;
-            memcpy(row, in + ((size_t)ci * h + y) * w, (size_t)w * sizeof(float));
-            memset(row + w, 0, (size_t)(rs - w) * sizeof(float));
-        }
+    int ith = rc->ith, nth = rc->nth;
+    phases g = phase_view(c, w, h, ow, oh);
+    g.v.kern = c->kern, g.v.packed = c->packed;
+    float *pad = rc->ws, *mid = rc->ws + (size_t)g.v.cin * g.ph * g.rs;
+    for (int ci = ith; ci < g.v.cin; ci += nth) {
+        float *plane = pad + (size_t)ci * g.ph * g.rs;
+        memset(plane, 0, (size_t)g.ph * g.rs * sizeof(float));
+        for (int y = 0; y < h; y++)
+            memcpy(plane + (size_t)(y + g.v.pt) * g.rs + g.v.pl, in + ((size_t)ci * h + y) * w,
+                   (size_t)w * sizeof(float));
+    }
     sr__sync(nth); /* the padded copy is whole */
-    run_rows(&v, pad, rs, ph, mid, w, h, ith, nth);
-    sr__sync(nth); /* every tap of every channel is computed */
+    run_rows(&g.v, pad, g.rs, g.ph, mid, g.mw, g.mh, ith, nth);
+    sr__sync(nth); /* every phase of every channel is computed */
+    size_t mpl = (size_t)g.mw * g.mh;
     for (int co = ith; co < c->cout; co += nth) {
-        for (int t = 0; t < kh * kw; t++) {
-            const float *src = mid + ((size_t)co * kh * kw + t) * w * h;
-            for (int y = 0; y < h; y++) {
-                float *d = out + ((size_t)co * oh + y * kh + t / kw) * ow + t % kw;
-                for (int x = 0; x < w; x++)
-                    d[x * kw] = src[(size_t)y * w + x];
+        for (int oy = 0; oy < oh; oy++) {
+            int qy = (oy + c->pt) / c->sh - g.qy0, ry = (oy + c->pt) % c->sh;
+            float *d = out + ((size_t)co * oh + oy) * ow;
+            for (int ox = 0; ox < ow; ox++) {
+                int qx = (ox + c->pl) / c->sw - g.qx0, rx = (ox + c->pl) % c->sw;
+                d[ox] = mid[((size_t)(co * c->sh + ry) * c->sw + rx) * mpl + (size_t)qy * g.mw + qx];
             }
         }
         if (c->act == SR_ACT_SIGMOID)
@@ -415,7 +452,7 @@ void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float 
                         int oh, const sr__run *rc)
 {
     if (c->kern) {
-        deconv_d2s(c, in, w, h, out, ow, oh, rc);
+        deconv_phases(c, in, w, h, out, ow, oh, rc);
         return;
     }
     size_t taps = (size_t)c->kh * c->kw, opl = (size_t)ow * oh;
