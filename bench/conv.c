@@ -184,7 +184,7 @@ int main(int argc, char **argv)
                 float *ws = sr__aligned_alloc((need.shared + 16) * sizeof(float));
                 float *own = sr__aligned_alloc((need.own + 16) * sizeof(float));
                 fill(in, nin, 3 + omp_get_thread_num()); /* blocked: the ring too, as speed goes */
-                const sr__run rc = {ws, own, 0, 1, 0, 0}; /* each thread a whole layer */
+                const sr__run rc = {ws, own, 0, 1, 0, 0, NULL}; /* each thread a whole layer */
                 for (int r = 0; r < reps; r++) {
 #pragma omp barrier
                     double t0 = sr__now();

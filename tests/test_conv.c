@@ -61,11 +61,12 @@ static void run_at(const sr__conv *c, const float *in, int w, int h, float *out,
     size_t per = need.own + 16;
     float *ws = sr__aligned_alloc((need.shared + 16) * sizeof(float));
     float *own = sr__aligned_alloc(per * (size_t)threads * sizeof(float));
+    int claim = 0; /* a shared work counter, as the runner gives the blocked kernel */
     /* as the runtime runs a shared tile: one region, each thread its slice and its scratch */
 #pragma omp parallel num_threads(threads)
     {
         int ith = omp_get_thread_num(), nth = omp_get_num_threads();
-        const sr__run rc = {ws, own + per * (size_t)ith, ith, nth, ox, oy};
+        const sr__run rc = {ws, own + per * (size_t)ith, ith, nth, ox, oy, &claim};
         sr__conv_forward(c, in, w, h, out, ow, oh, &rc);
     }
     free(ws), free(own);
@@ -77,7 +78,7 @@ static void run_deconv(const sr__conv *c, const float *in, int w, int h, float *
     float *ws = sr__aligned_alloc((sr__deconv_workspace(c, w, h).shared + 16) * sizeof(float));
 #pragma omp parallel num_threads(threads)
     {
-        const sr__run rc = {ws, NULL, omp_get_thread_num(), omp_get_num_threads(), 0, 0};
+        const sr__run rc = {ws, NULL, omp_get_thread_num(), omp_get_num_threads(), 0, 0, NULL};
         sr__deconv_forward(c, in, w, h, out, ow, oh, &rc);
     }
     free(ws);

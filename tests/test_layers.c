@@ -40,7 +40,7 @@ static void forward(sr__layer *l, const float *const *in, const sr__shape *ins, 
     sr__ws_need need = ops->workspace ? ops->workspace(l, ins, os) : (sr__ws_need){0, 0};
     float *ws = calloc(need.shared + 1, sizeof(float)), *own = calloc(need.own + 1, sizeof(float));
     float *outs[1] = {out};
-    const sr__run rc = {ws, own, 0, 1, 0, 0};
+    const sr__run rc = {ws, own, 0, 1, 0, 0, NULL};
     ops->forward(l, in, ins, outs, os, &rc);
     free(ws), free(own);
 }
@@ -276,7 +276,7 @@ static void test_layers_in_either_layout(void **state)
                     out[j] = NAN;
 #pragma omp parallel num_threads(threads)
                 {
-                    const sr__run rc = {NULL, NULL, omp_get_thread_num(), omp_get_num_threads(), 0, 0};
+                    const sr__run rc = {NULL, NULL, omp_get_thread_num(), omp_get_num_threads(), 0, 0, NULL};
                     l.ops->forward(&l, bin, s, outs, &o, &rc);
                 }
                 float *want = in_layout(ref, &o);

@@ -37,6 +37,7 @@ typedef struct {
     int ith, nth;
     long ox, oy; /* where the first input's pixel (0, 0) lies in the whole (padded) image, in
                   * that blob's pixels: Winograd blocks sit on even image coordinates */
+    int *claim;  /* NULL, or a counter the call's threads share, 0 on entry (sr__claim) */
 } sr__run;
 
 /* Thread ith's share of n equal work items: [*lo, *hi), contiguous, sizes differing by at most
@@ -45,6 +46,38 @@ static inline void sr__share(size_t n, int ith, int nth, size_t *lo, size_t *hi)
 {
     *lo = n / (size_t)nth * (size_t)ith + n % (size_t)nth * (size_t)ith / (size_t)nth;
     *hi = n / (size_t)nth * (size_t)(ith + 1) + n % (size_t)nth * (size_t)(ith + 1) / (size_t)nth;
+}
+
+/* This thread's next run [lo, hi) of n work items, 0 when none is left (a span starts zeroed).
+ * With the call's shared counter, guided: runs of a 2 nth-th of what is left, at least one, so
+ * neighbouring items mostly stay on one thread (a row of Winograd blocks shares two input rows
+ * with the next) while a thread that a busy machine holds up ends up doing fewer; each item is
+ * computed the same way whoever runs it, so no bit moves. Without a counter, once, the
+ * thread's contiguous share (sr__share). */
+typedef struct {
+    int lo, hi, done;
+} sr__span;
+
+static inline int sr__claim(const sr__run *rc, int n, sr__span *s)
+{
+    if (!rc->claim) {
+        size_t a, b;
+        if (s->done)
+            return 0;
+        sr__share((size_t)n, rc->ith, rc->nth, &a, &b);
+        s->lo = (int)a, s->hi = (int)b, s->done = 1;
+        return s->lo < s->hi;
+    }
+    int cur = __atomic_load_n(rc->claim, __ATOMIC_RELAXED), size;
+    do {
+        if (cur >= n)
+            return 0;
+        size = (n - cur) / (2 * rc->nth);
+        size = size < 1 ? 1 : size;
+    } while (!__atomic_compare_exchange_n(rc->claim, &cur, cur + size, 0, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    s->lo = cur, s->hi = cur + size;
+    return 1;
 }
 
 /* Floats of scratch a call needs: shared by its threads, and per thread. */

@@ -281,8 +281,9 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
     size_t pu = (size_t)c->cin * c->cout;
     float *V = rc->own, *M = V + (size_t)16 * CHUNK_MAX * c->cin;
     float *rows = M + (size_t)16 * CHUNK_MAX * c->cout;
-    sr__share((size_t)nby, rc->ith, rc->nth, &r0, &r1);
-    for (int item = (int)r0 * nch; item < (int)r1 * nch; item++) {
+    sr__span rows_of_blocks = {0, 0, 0}; /* claimed whole: a planar input's rows converted once */
+    while (sr__claim(rc, nby, &rows_of_blocks))
+    for (int item = rows_of_blocks.lo * nch; item < rows_of_blocks.hi * nch; item++) {
         int i = item / nch, j0 = item % nch * chunk, y0 = 2 * i - py - c->pt;
         int nt = nbx - j0 < chunk ? nbx - j0 : chunk;
         if (planar && j0 == 0)

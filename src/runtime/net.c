@@ -17,6 +17,7 @@ struct sr_net {
     float *ws, *own; /* scratch shared by the threads of a tile, and this runner's own */
     size_t ws_cap, own_cap, bytes;
     sr_status shape_status; /* of the tile being run, for every thread (sr__net_forward) */
+    int *claim;     /* per layer: the counter its threads claim work from, zeroed per tile */
     float *acc;     /* test-time augmentation's sum of outputs; made on first use */
     size_t acc_cap; /* floats */
 };
@@ -72,8 +73,9 @@ sr_status sr_net_create(const sr_model *m, int tile, sr_net **out, sr_error *err
     n->max_w = n->max_h = tile + 2 * margin + 2 * m->align;
     n->shapes = malloc((size_t)m->nblobs * sizeof *n->shapes);
     n->origin = malloc((size_t)m->nblobs * 2 * sizeof *n->origin);
+    n->claim = calloc((size_t)m->nlayers, sizeof *n->claim);
     sr_status s = SR_OK;
-    if (!n->shapes || !n->origin)
+    if (!n->shapes || !n->origin || !n->claim)
         s = sr__err(err, SR_E_NOMEM, "runner: out of memory");
     else if (sr__model_shapes(m, n->max_w, n->max_h, n->shapes))
         s = sr__err(err, SR_E_INVALID, "runner: model cannot run on %dx%d tiles", n->max_w,
@@ -129,6 +131,7 @@ void sr_net_free(sr_net *n)
     sr__slots_free(&n->plan);
     free(n->shapes);
     free(n->origin);
+    free(n->claim);
     free(n->ws);
     free(n->own);
     free(n->acc);
@@ -196,6 +199,7 @@ static void plan_tile(sr_net *n, int w, int h, long ox, long oy)
     const sr_model *m = n->m;
     n->shape_status = w < 1 || h < 1 || w > n->max_w || h > n->max_h ||
                       sr__model_shapes(m, w, h, n->shapes);
+    memset(n->claim, 0, (size_t)m->nlayers * sizeof *n->claim);
     n->origin[2 * m->input_blob] = ox, n->origin[2 * m->input_blob + 1] = oy;
     for (int i = 0; !n->shape_status && i < m->nlayers; i++) {
         const sr__layer *l = &m->layers[i];
@@ -217,7 +221,7 @@ static void run_layer(sr_net *n, int i, const sr__pass *ps, size_t stats_at)
     long at[2] = {0, 0}; /* the Input layer has no inputs */
     if (l->n_in > 0)
         at[0] = n->origin[2 * l->in[0]], at[1] = n->origin[2 * l->in[0] + 1];
-    const sr__run rc = {n->ws, ps->own, ps->ith, ps->nth, at[0], at[1]};
+    const sr__run rc = {n->ws, ps->own, ps->ith, ps->nth, at[0], at[1], &n->claim[i]};
     const float *in[SR_MAX_IO];
     float *o[SR_MAX_IO];
     sr__shape ins[SR_MAX_IO], os[SR_MAX_IO];

@@ -213,7 +213,7 @@ double sr__tnet_sample(const sr__tnet *n, const sr__tpacked *pk, const float *th
     int p = c->p, s = n->scale, L = n->nconv;
     size_t hw = (size_t)p * p, so = 3 * hw * s * s;
     /* one thread per sample; a sample is a whole image: its origin is 0 */
-    const sr__run rc = {c->ws, c->ws + c->ws_shared, 0, 1, 0, 0};
+    const sr__run rc = {c->ws, c->ws + c->ws_shared, 0, 1, 0, 0, NULL};
     for (int l = 0; l < L; l++) {
         sr__conv_forward(&pk->fwd[l], l ? c->a[l] : lr, p, p, c->z[l], p, p, &rc);
         if (l < L - 1)
