@@ -238,17 +238,20 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
             for (int p = 0; p < 16; p++)
                 mp[p] = _mm512_load_ps(m + p * ms);
             wino_at(mp, bias, y);
-            for (int q = 0; q < 4; q++) {
-                int oy = oy0 + (q >> 1), ox = ox0 + 2 * t + (q & 1);
-                __m512 r = act_v(c->act, y[q], a, hi, zero);
-                if (!blocked)
-                    px[q >> 1][2 * (t % 8) + (q & 1)] = r;
-                else if (oy >= 0 && oy < oh && ox >= 0 && ox < ow)
+            if (blocked) {
+                for (int q = 0; q < 4; q++) {
+                    int oy = oy0 + (q >> 1), ox = ox0 + 2 * t + (q & 1);
+                    if (oy < 0 || oy >= oh || ox < 0 || ox >= ow)
+                        continue;
                     _mm512_store_ps(out + cb * bplane +
                                         ((size_t)(oy + SR_BLK_PAD) * W + ox + SR_BLK_PAD) * 16,
-                                    r);
+                                    act_v(c->act, y[q], a, hi, zero));
+                }
+                continue;
             }
-            if (!blocked && (t % 8 == 7 || t == nt - 1))
+            for (int q = 0; q < 4; q++)
+                px[q >> 1][2 * (t % 8) + (q & 1)] = act_v(c->act, y[q], a, hi, zero);
+            if (t % 8 == 7 || t == nt - 1)
                 for (int r = 0; r < 2; r++)
                     store_planar(px[r], 2 * (t % 8 + 1), out, cb, ow, oh, oy0 + r,
                                  ox0 + 2 * (t - t % 8));
