@@ -75,13 +75,17 @@ static void run_at(const sr__conv *c, const float *in, int w, int h, float *out,
 static void run_deconv(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                        int oh, int threads)
 {
-    float *ws = sr__aligned_alloc((sr__deconv_workspace(c, w, h).shared + 16) * sizeof(float));
+    sr__ws_need need = sr__deconv_workspace(c, w, h);
+    size_t per = need.own + 16;
+    float *ws = sr__aligned_alloc((need.shared + 16) * sizeof(float));
+    float *own = sr__aligned_alloc(per * (size_t)threads * sizeof(float));
 #pragma omp parallel num_threads(threads)
     {
-        const sr__run rc = {ws, NULL, omp_get_thread_num(), omp_get_num_threads(), 0, 0, NULL};
+        int ith = omp_get_thread_num();
+        const sr__run rc = {ws, own + per * (size_t)ith, ith, omp_get_num_threads(), 0, 0, NULL};
         sr__deconv_forward(c, in, w, h, out, ow, oh, &rc);
     }
-    free(ws);
+    free(ws), free(own);
 }
 
 static void run(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,

@@ -256,6 +256,28 @@ static void pad_row(float *row, const float *src, int pl, int cw, int rs)
     memset(row + pl + cw, 0, (size_t)(rs - pl - cw) * sizeof(float));
 }
 
+/* Output rows [y0, y1) of a stride-1 convolution on the direct kernels: the band's input rows,
+ * zero-padded, copied into pad (cin x band_rows rows of pad_geometry's stride), then the kernel
+ * into out, whose planes are ow x plane_rows (the whole output's, or the band's own). */
+static void direct_band(const sr__conv *c, const float *in, int w, int h, int ow, int y0, int y1,
+                        float *pad, float *out, int plane_rows)
+{
+    int rs, ph, bph = band_rows(c), rows = y1 - y0 + bph - DIRECT_BAND;
+    pad_geometry(c, ow, y1 - y0, &rs, &ph);
+    int cw = w < rs - c->pl ? w : rs - c->pl;
+    for (int ci = 0; ci < c->cin; ci++)
+        for (int r = 0; r < rows; r++) {
+            float *row = pad + ((size_t)ci * bph + r) * rs;
+            int iy = y0 + r - c->pt;
+            if (iy < 0 || iy >= h) {
+                memset(row, 0, (size_t)rs * sizeof(float));
+                continue;
+            }
+            pad_row(row, in + ((size_t)ci * h + iy) * w, c->pl, cw, rs);
+        }
+    c->kern->run(c, pad, rs, bph, out, ow, plane_rows, 0, y1 - y0);
+}
+
 void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow, int oh,
                       const sr__run *rc)
 {
@@ -283,24 +305,13 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
         float *pad = rc->own;
         for (int i = rc->ith; i < nband; i += rc->nth) {
             int y0 = i * DIRECT_BAND, y1 = y0 + DIRECT_BAND < oh ? y0 + DIRECT_BAND : oh;
-            int rows = y1 - y0 + bph - DIRECT_BAND;
-            for (int ci = 0; ci < c->cin; ci++)
-                for (int r = 0; r < rows; r++) {
-                    float *row = pad + ((size_t)ci * bph + r) * rs;
-                    int iy = y0 + r - c->pt;
-                    if (iy < 0 || iy >= h) {
-                        memset(row, 0, (size_t)rs * sizeof(float));
-                        continue;
-                    }
-                    pad_row(row, in + ((size_t)ci * h + iy) * w, c->pl, cw, rs);
-                }
             if (!c->blk) {
-                c->kern->run(c, pad, rs, bph, out + (size_t)y0 * ow, ow, oh, 0, y1 - y0);
+                direct_band(c, in, w, h, ow, y0, y1, pad, out + (size_t)y0 * ow, oh);
                 continue;
             }
 #ifdef SR_HAVE_X86_KERNELS /* the band, computed as above, then transposed to 16 per pixel */
             float *band = pad + (size_t)c->cin * bph * rs;
-            c->kern->run(c, pad, rs, bph, band, ow, y1 - y0, 0, y1 - y0);
+            direct_band(c, in, w, h, ow, y0, y1, pad, band, y1 - y0);
             sr__blk_store_rows(band, c->cout, ow, y1 - y0, out, oh, y0);
 #endif
         }
@@ -336,10 +347,9 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
  * Real-CUGAN's 4x4 stride-2 last layers: 2x2 convolutions; the U-Nets' 2x2 stride-2 upsampling:
  * 1x1). For kernels up to twice the stride, no dilation. */
 typedef struct {
-    sr__conv v;     /* the convolution (weights, bias and slopes not set) */
-    int qy0, qx0;   /* Q of its output row and column 0 */
-    int mh, mw;     /* its output rows and columns */
-    int rs, ph;     /* its zero-padded input copy: row stride, rows */
+    sr__conv v;   /* the convolution (weights, bias and slopes not set) */
+    int qy0, qx0; /* Q of its output row and column 0 */
+    int mh, mw;   /* its output rows and columns */
 } phases;
 
 static int has_phases(const sr__conv *c)
@@ -349,19 +359,16 @@ static int has_phases(const sr__conv *c)
            c->pl / c->sw <= (c->kw + c->sw - 1) / c->sw - 1;
 }
 
-static phases phase_view(const sr__conv *c, int w, int h, int ow, int oh)
+static phases phase_view(const sr__conv *c, int ow, int oh)
 {
     phases g;
     g.v = pointwise_view(c, c->cin, c->cout * c->sh * c->sw);
     g.v.kh = (c->kh + c->sh - 1) / c->sh, g.v.kw = (c->kw + c->sw - 1) / c->sw;
     g.qy0 = c->pt / c->sh, g.qx0 = c->pl / c->sw;
-    /* output row m reads input rows Q - kh' + 1 .. Q, Q = qy0 + m: the copy's top padding */
+    /* output row m reads input rows Q - kh' + 1 .. Q, Q = qy0 + m: padding above and left */
     g.v.pt = g.v.kh - 1 - g.qy0, g.v.pl = g.v.kw - 1 - g.qx0;
+    g.v.pb = g.v.pt, g.v.pr = g.v.pl; /* rows and columns past the input read zeros anyway */
     g.mh = (oh - 1 + c->pt) / c->sh - g.qy0 + 1, g.mw = (ow - 1 + c->pl) / c->sw - g.qx0 + 1;
-    pad_geometry(&g.v, g.mw, g.mh, &g.rs, &g.ph);
-    int need = h + g.v.pt > g.ph ? h + g.v.pt : g.ph; /* rows past mh: copied, never read */
-    g.ph = need;
-    g.rs = w + g.v.pl > g.rs ? (w + g.v.pl + 15) / 16 * 16 : g.rs;
     return g;
 }
 
@@ -369,7 +376,7 @@ sr_status sr__deconv_pack(sr__conv *c, sr_error *err)
 {
     if (!has_phases(c) || (c->sw == 1 && c->sh == 1))
         return SR_OK;
-    phases g = phase_view(c, 1, 1, 1, 1);
+    phases g = phase_view(c, 1, 1);
     sr__conv v = g.v;
     int kh = c->kh, kw = c->kw, taps = v.kh * v.kw, n = v.cout;
     v.weight = calloc((size_t)n * c->cin * taps, sizeof(float));
@@ -405,46 +412,56 @@ sr_status sr__deconv_pack(sr__conv *c, sr_error *err)
     return s;
 }
 
+/* The output's size from the layer's shape rule (layer_conv.c), as the forward gets it. */
+static phases phases_for_input(const sr__conv *c, int w, int h)
+{
+    return phase_view(c, (w - 1) * c->sw + c->kw - c->pl - c->pr + c->opr,
+                      (h - 1) * c->sh + c->kh - c->pt - c->pb + c->opb);
+}
+
+/* Per thread: a band's padded input rows and its phases' rows (a whole padded copy of
+ * waifu2x's 256-channel input, shared, cost 75 MB). */
 sr__ws_need sr__deconv_workspace(const sr__conv *c, int w, int h)
 {
     if (!c->kern)
         return (sr__ws_need){0, 0};
-    /* the output's size from the layer's shape rule (layer_conv.c), as the forward gets it */
-    int ow = (w - 1) * c->sw + c->kw - c->pl - c->pr + c->opr;
-    int oh = (h - 1) * c->sh + c->kh - c->pt - c->pb + c->opb;
-    phases g = phase_view(c, w, h, ow, oh);
-    return (sr__ws_need){(size_t)g.v.cin * g.ph * g.rs + (size_t)g.v.cout * g.mw * g.mh, 0};
+    phases g = phases_for_input(c, w, h);
+    g.v.kern = c->kern, g.v.packed = c->packed;
+    int rs, ph;
+    pad_geometry(&g.v, g.mw, DIRECT_BAND, &rs, &ph);
+    return (sr__ws_need){0, (size_t)g.v.cin * band_rows(&g.v) * rs +
+                                (size_t)g.v.cout * DIRECT_BAND * g.mw};
 }
 
+/* Band by band: the phases' rows [m0, m1), then the output rows they make, interleaved (each
+ * output row comes from one phase row, so bands never share one). */
 static void deconv_phases(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                           int oh, const sr__run *rc)
 {
-    int ith = rc->ith, nth = rc->nth;
-    phases g = phase_view(c, w, h, ow, oh);
+    phases g = phase_view(c, ow, oh);
     g.v.kern = c->kern, g.v.packed = c->packed;
-    float *pad = rc->ws, *mid = rc->ws + (size_t)g.v.cin * g.ph * g.rs;
-    for (int ci = ith; ci < g.v.cin; ci += nth) {
-        float *plane = pad + (size_t)ci * g.ph * g.rs;
-        memset(plane, 0, (size_t)g.ph * g.rs * sizeof(float));
-        for (int y = 0; y < h; y++)
-            memcpy(plane + (size_t)(y + g.v.pt) * g.rs + g.v.pl, in + ((size_t)ci * h + y) * w,
-                   (size_t)w * sizeof(float));
-    }
-    sr__sync(nth); /* the padded copy is whole */
-    run_rows(&g.v, pad, g.rs, g.ph, mid, g.mw, g.mh, ith, nth);
-    sr__sync(nth); /* every phase of every channel is computed */
-    size_t mpl = (size_t)g.mw * g.mh;
-    for (int co = ith; co < c->cout; co += nth) {
-        for (int oy = 0; oy < oh; oy++) {
-            int qy = (oy + c->pt) / c->sh - g.qy0, ry = (oy + c->pt) % c->sh;
-            float *d = out + ((size_t)co * oh + oy) * ow;
-            for (int ox = 0; ox < ow; ox++) {
-                int qx = (ox + c->pl) / c->sw - g.qx0, rx = (ox + c->pl) % c->sw;
-                d[ox] = mid[((size_t)(co * c->sh + ry) * c->sw + rx) * mpl + (size_t)qy * g.mw + qx];
-            }
-        }
-        if (c->act == SR_ACT_SIGMOID)
-            apply_act(c, co, out + (size_t)co * oh * ow, (size_t)oh * ow);
+    int rs, ph, nband = (g.mh + DIRECT_BAND - 1) / DIRECT_BAND;
+    pad_geometry(&g.v, g.mw, DIRECT_BAND, &rs, &ph);
+    float *pad = rc->own, *band = pad + (size_t)g.v.cin * band_rows(&g.v) * rs;
+    for (int i = rc->ith; i < nband; i += rc->nth) {
+        int m0 = i * DIRECT_BAND, m1 = m0 + DIRECT_BAND < g.mh ? m0 + DIRECT_BAND : g.mh;
+        size_t bpl = (size_t)(m1 - m0) * g.mw;
+        direct_band(&g.v, in, w, h, g.mw, m0, m1, pad, band, m1 - m0);
+        for (int q = 0; c->act == SR_ACT_SIGMOID && q < g.v.cout; q++)
+            apply_act(c, q / (c->sh * c->sw), band + q * bpl, bpl);
+        for (int co = 0; co < c->cout; co++)
+            for (int m = m0; m < m1; m++)
+                for (int ry = 0; ry < c->sh; ry++) {
+                    int oy = (g.qy0 + m) * c->sh + ry - c->pt;
+                    if (oy < 0 || oy >= oh)
+                        continue;
+                    float *d = out + ((size_t)co * oh + oy) * ow;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int qx = (ox + c->pl) / c->sw - g.qx0, rx = (ox + c->pl) % c->sw;
+                        d[ox] = band[((size_t)(co * c->sh + ry) * c->sw + rx) * bpl +
+                                     (size_t)(m - m0) * g.mw + qx];
+                    }
+                }
     }
 }
 
