@@ -257,12 +257,13 @@ static void pad_row(float *row, const float *src, int pl, int cw, int rs)
 }
 
 /* Output rows [y0, y1) of a stride-1 convolution on the direct kernels: the band's input rows,
- * zero-padded, copied into pad (cin x band_rows rows of pad_geometry's stride), then the kernel
+ * zero-padded, copied into pad (cin x (band + kh - 1) rows of pad_geometry's stride; bands of at
+ * most `band` rows), then the kernel
  * into out, whose planes are ow x plane_rows (the whole output's, or the band's own). */
 static void direct_band(const sr__conv *c, const float *in, int w, int h, int ow, int y0, int y1,
-                        float *pad, float *out, int plane_rows)
+                        int band, float *pad, float *out, int plane_rows)
 {
-    int rs, ph, bph = band_rows(c), rows = y1 - y0 + bph - DIRECT_BAND;
+    int rs, ph, bph = band + c->dh * (c->kh - 1), rows = y1 - y0 + bph - band;
     pad_geometry(c, ow, y1 - y0, &rs, &ph);
     int cw = w < rs - c->pl ? w : rs - c->pl;
     for (int ci = 0; ci < c->cin; ci++)
@@ -306,12 +307,12 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
         for (int i = rc->ith; i < nband; i += rc->nth) {
             int y0 = i * DIRECT_BAND, y1 = y0 + DIRECT_BAND < oh ? y0 + DIRECT_BAND : oh;
             if (!c->blk) {
-                direct_band(c, in, w, h, ow, y0, y1, pad, out + (size_t)y0 * ow, oh);
+                direct_band(c, in, w, h, ow, y0, y1, DIRECT_BAND, pad, out + (size_t)y0 * ow, oh);
                 continue;
             }
 #ifdef SR_HAVE_X86_KERNELS /* the band, computed as above, then transposed to 16 per pixel */
             float *band = pad + (size_t)c->cin * bph * rs;
-            direct_band(c, in, w, h, ow, y0, y1, pad, band, y1 - y0);
+            direct_band(c, in, w, h, ow, y0, y1, DIRECT_BAND, pad, band, y1 - y0);
             sr__blk_store_rows(band, c->cout, ow, y1 - y0, out, oh, y0);
 #endif
         }
@@ -419,8 +420,15 @@ static phases phases_for_input(const sr__conv *c, int w, int h)
                       (h - 1) * c->sh + c->kh - c->pt - c->pb + c->opb);
 }
 
-/* Per thread: a band's padded input rows and its phases' rows (a whole padded copy of
- * waifu2x's 256-channel input, shared, cost 75 MB). */
+/* Rows of phases per band: a band's input copy of at most 512 KB (waifu2x's 256 channels: one
+ * row; a shared copy of its whole input cost 75 MB, bands of 8 rows 2.5 MB per thread). */
+static int phase_band(const phases *g, int rs)
+{
+    int fit = (int)(((size_t)128 << 10) / ((size_t)g->v.cin * rs)) - (g->v.kh - 1);
+    return fit < 1 ? 1 : fit > DIRECT_BAND ? DIRECT_BAND : fit;
+}
+
+/* Per thread: a band's padded input rows and its phases' rows. */
 sr__ws_need sr__deconv_workspace(const sr__conv *c, int w, int h)
 {
     if (!c->kern)
@@ -428,9 +436,10 @@ sr__ws_need sr__deconv_workspace(const sr__conv *c, int w, int h)
     phases g = phases_for_input(c, w, h);
     g.v.kern = c->kern, g.v.packed = c->packed;
     int rs, ph;
-    pad_geometry(&g.v, g.mw, DIRECT_BAND, &rs, &ph);
-    return (sr__ws_need){0, (size_t)g.v.cin * band_rows(&g.v) * rs +
-                                (size_t)g.v.cout * DIRECT_BAND * g.mw};
+    pad_geometry(&g.v, g.mw, 1, &rs, &ph);
+    int band = phase_band(&g, rs);
+    return (sr__ws_need){0, (size_t)g.v.cin * (band + g.v.kh - 1) * rs +
+                                (size_t)g.v.cout * band * g.mw};
 }
 
 /* Band by band: the phases' rows [m0, m1), then the output rows they make, interleaved (each
@@ -440,13 +449,14 @@ static void deconv_phases(const sr__conv *c, const float *in, int w, int h, floa
 {
     phases g = phase_view(c, ow, oh);
     g.v.kern = c->kern, g.v.packed = c->packed;
-    int rs, ph, nband = (g.mh + DIRECT_BAND - 1) / DIRECT_BAND;
-    pad_geometry(&g.v, g.mw, DIRECT_BAND, &rs, &ph);
-    float *pad = rc->own, *band = pad + (size_t)g.v.cin * band_rows(&g.v) * rs;
+    int rs, ph;
+    pad_geometry(&g.v, g.mw, 1, &rs, &ph);
+    int nb = phase_band(&g, rs), nband = (g.mh + nb - 1) / nb;
+    float *pad = rc->own, *band = pad + (size_t)g.v.cin * (nb + g.v.kh - 1) * rs;
     for (int i = rc->ith; i < nband; i += rc->nth) {
-        int m0 = i * DIRECT_BAND, m1 = m0 + DIRECT_BAND < g.mh ? m0 + DIRECT_BAND : g.mh;
+        int m0 = i * nb, m1 = m0 + nb < g.mh ? m0 + nb : g.mh;
         size_t bpl = (size_t)(m1 - m0) * g.mw;
-        direct_band(&g.v, in, w, h, g.mw, m0, m1, pad, band, m1 - m0);
+        direct_band(&g.v, in, w, h, g.mw, m0, m1, nb, pad, band, m1 - m0);
         for (int q = 0; c->act == SR_ACT_SIGMOID && q < g.v.cout; q++)
             apply_act(c, q / (c->sh * c->sw), band + q * bpl, bpl);
         for (int co = 0; co < c->cout; co++)
