@@ -379,8 +379,8 @@ static void test_concat_in_place(void **state)
         put_floats(&b, wn[k], 1, 0, 11 + (unsigned)k);
         put_floats(&b, bn[k], 0, 0, 21 + (unsigned)k);
     }
-    sr_model *m;
-    sr_net *net;
+    sr_model *m = NULL;
+    sr_net *net = NULL;
     sr_error e;
     if (sr_model_load_memory(concat_param, strlen(concat_param), b.p, b.n, "cat", NULL, &m, &e) ||
         sr_net_create(m, 16, &net, &e))

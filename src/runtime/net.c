@@ -188,9 +188,11 @@ static float *blob_at(const sr_net *n, int b)
     return n->slot[n->plan.slot[b]] + (size_t)n->plan.choff[b] * per;
 }
 
+/* The input is never placed inside a concatenation (slots.c), so it starts its slot; no shape
+ * is read: the caller's threads fill it while thread 0 plans the tile's shapes. */
 float *sr__net_input(sr_net *n)
 {
-    return blob_at(n, n->m->input_blob);
+    return n->slot[n->plan.slot[n->m->input_blob]];
 }
 
 /* Thread 0 works out every blob's shape and origin; the others read them after the barrier. */
