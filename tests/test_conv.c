@@ -75,7 +75,7 @@ static void run_at(const sr__conv *c, const float *in, int w, int h, float *out,
 static void run_deconv(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                        int oh, int threads)
 {
-    sr__ws_need need = sr__deconv_workspace(c, w, h);
+    sr__ws_need need = sr__deconv_workspace(c, ow, oh);
     size_t per = need.own + 16;
     float *ws = sr__aligned_alloc((need.shared + 16) * sizeof(float));
     float *own = sr__aligned_alloc(per * (size_t)threads * sizeof(float));

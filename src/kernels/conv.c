@@ -413,13 +413,6 @@ sr_status sr__deconv_pack(sr__conv *c, sr_error *err)
     return s;
 }
 
-/* The output's size from the layer's shape rule (layer_conv.c), as the forward gets it. */
-static phases phases_for_input(const sr__conv *c, int w, int h)
-{
-    return phase_view(c, (w - 1) * c->sw + c->kw - c->pl - c->pr + c->opr,
-                      (h - 1) * c->sh + c->kh - c->pt - c->pb + c->opb);
-}
-
 /* Rows of phases per band: a band's input copy of at most 512 KB (waifu2x's 256 channels: one
  * row; a shared copy of its whole input cost 75 MB, bands of 8 rows 2.5 MB per thread). */
 static int phase_band(const phases *g, int rs)
@@ -429,11 +422,11 @@ static int phase_band(const phases *g, int rs)
 }
 
 /* Per thread: a band's padded input rows and its phases' rows. */
-sr__ws_need sr__deconv_workspace(const sr__conv *c, int w, int h)
+sr__ws_need sr__deconv_workspace(const sr__conv *c, int ow, int oh)
 {
     if (!c->kern)
         return (sr__ws_need){0, 0};
-    phases g = phases_for_input(c, w, h);
+    phases g = phase_view(c, ow, oh);
     g.v.kern = c->kern, g.v.packed = c->packed;
     int rs, ph;
     pad_geometry(&g.v, g.mw, 1, &rs, &ph);

@@ -97,7 +97,7 @@ void sr__deconv_forward(const sr__conv *c, const float *in, int w, int h, float 
                         int oh, const sr__run *rc);
 /* Packs a deconvolution whose kernel equals its stride for the fast path (others: no-op). */
 sr_status sr__deconv_pack(sr__conv *c, sr_error *err);
-sr__ws_need sr__deconv_workspace(const sr__conv *c, int w, int h); /* w, h: its input */
+sr__ws_need sr__deconv_workspace(const sr__conv *c, int ow, int oh); /* ow, oh: its output */
 /* Plain reference convolution, for tests and for shapes the fast kernels do not take. */
 void sr__conv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                         int oh);

@@ -282,12 +282,12 @@ static void binaryop_forward(const sr__layer *l, const float *const *in, const s
             return;
         }
         sr__share((size_t)outs[0].c * outs[0].h, rc->ith, rc->nth, &lo, &hi);
-        for (size_t r = lo; r < hi; r++)
-            for (int x = 0; x < outs[0].w; x++) {
-                int c = (int)(r / (size_t)outs[0].h), y = (int)(r % (size_t)outs[0].h);
+        for (size_t r = lo; r < hi; r++) {
+            int c = (int)(r / (size_t)outs[0].h), y = (int)(r % (size_t)outs[0].h);
+            for (int x = 0; x < outs[0].w; x++)
                 out[0][sr__at(&outs[0], c, x, y)] =
                     binop(p->op, in[0][sr__at(&ins[0], c, x, y)], in[1][sr__at(&ins[1], c, x, y)]);
-            }
+        }
         ring_share(&outs[0], out[0], rc);
         return;
     }
@@ -424,13 +424,14 @@ static void eltwise_forward(const sr__layer *l, const float *const *in, const sr
         return;
     }
     sr__share((size_t)o->c * o->h, rc->ith, rc->nth, &lo, &hi);
-    for (size_t r = lo; r < hi; r++)
+    for (size_t r = lo; r < hi; r++) {
+        int c = (int)(r / (size_t)o->h), y = (int)(r % (size_t)o->h);
         for (int x = 0; x < o->w; x++) {
-            int c = (int)(r / (size_t)o->h), y = (int)(r % (size_t)o->h);
             for (int k = 0; k < l->n_in; k++)
                 at[k] = sr__at(&ins[k], c, x, y);
             out[0][sr__at(o, c, x, y)] = eltwise_at(p, l->n_in, in, at);
         }
+    }
     ring_share(o, out[0], rc);
 }
 

@@ -146,8 +146,8 @@ static void deconv_forward(const sr__layer *l, const float *const *in, const sr_
 
 static sr__ws_need deconv_workspace(const sr__layer *l, const sr__shape *in, const sr__shape *out)
 {
-    (void)out;
-    return sr__deconv_workspace(l->p, in[0].w, in[0].h);
+    (void)in;
+    return sr__deconv_workspace(l->p, out[0].w, out[0].h);
 }
 
 static int conv_shape(const sr__layer *l, const sr__shape *in, sr__shape *out)
