@@ -115,12 +115,12 @@ int main(int argc, char **argv)
     int bf16 = sr_precision_available(SR_PRECISION_BF16);
     /* Per shape: 0 direct with the kernel srgan picks, 1 direct with the other AVX-512 block
      * shape (16x1 or 6x4, conv_avx512*.c), 2 Winograd, 3 Winograd with bf16 products, 4 Winograd
-     * on channel-blocked input and output. */
+     * on channel-blocked input and output, 5 direct on them (direct_blocked.c). */
     const char *fam = sr__conv_kernel_select()->name;
     int two512 = !strcmp(fam, "avx512") && !getenv("SR_KERNEL");
-    for (int s = 0; s < 5 * nshapes; s++) {
-        const shape *sh = &shapes[s / 5];
-        int m = s % 5;
+    for (int s = 0; s < 6 * nshapes; s++) {
+        const shape *sh = &shapes[s / 6];
+        int m = s % 6, blocked = m >= 4;
         char label[64];
         snprintf(label, sizeof label, "%s %dx%d", sh->what, sh->size, sh->size);
         int wanted = !nfilter;
@@ -139,22 +139,22 @@ int main(int argc, char **argv)
         unsetenv("SR_CONV");
         c.kern = sr__conv_kernel_select();
         int wino = sr__wino_applies(&c), chosen = m < 3 && (m >= 2) == wino && m != 1;
-        if (m == 4) /* what srgan runs between two blockable layers */
-            chosen = wino;
-        setenv("SR_CONV", m >= 2 ? "winograd" : "direct", 1);
+        if (blocked) /* what srgan runs between two blockable layers */
+            chosen = (m == 4) == wino;
+        setenv("SR_CONV", m >= 2 && m <= 4 ? "winograd" : "direct", 1);
         if (m == 1) { /* the shape sr__conv_pick passes over on this CPU */
             sr__conv_pick(&c);
             setenv("SR_KERNEL", c.kern == &sr__conv_kernel_avx512 ? "avx512-6x4" : "avx512", 1);
         }
         int bad = sr__conv_pack(&c, NULL) || (m == 3 && sr__wino_set_bf16(&c, 1, NULL));
         unsetenv("SR_KERNEL");
-        if (!bad && m == 4 && !sr__wino_blockable(&c)) {
+        if (!bad && blocked && !sr__conv_reads_blocked(&c)) {
             free(c.weight), free(c.bias), free(c.slope), free(c.packed);
             continue;
         }
-        if (!bad && m == 4)
+        if (!bad && blocked)
             bad = sr__conv_set_blocked(&c, SR_BLK_IN | SR_BLK_OUT, NULL);
-        else if (!bad && m == 2 && sr__wino_blockable(&c))
+        else if (!bad && (m == 0 || m == 2) && sr__conv_reads_blocked(&c))
             chosen = 0; /* srgan runs it blocked where its neighbours are too */
         if (bad) {
             fprintf(stderr, "pack failed\n");
@@ -162,7 +162,8 @@ int main(int argc, char **argv)
         }
         char path[32];
         snprintf(path, sizeof path, "%s%s",
-                 m < 2 ? "direct " : m == 2 ? "wino" : m == 3 ? "wino-bf16" : "wino-blk",
+                 m < 2 ? "direct " : m == 2 ? "wino" : m == 3 ? "wino-bf16" : m == 4 ? "wino-blk"
+                                                                                 : "direct-blk",
                  m < 2 ? (c.kern->cob == 16 ? "16x1" : c.kern->cob == 6 ? "6x4" : c.kern->name)
                        : "");
         if (chosen)
@@ -176,8 +177,8 @@ int main(int argc, char **argv)
             int reps = quick ? 3 : (int)(2e10 / flop) + 3;
 #pragma omp parallel num_threads(T)
             {
-                size_t nin = m == 4 ? sr__blk_floats(c.cin, n, n) : (size_t)c.cin * n * n;
-                size_t nout = m == 4 ? sr__blk_floats(c.cout, n, n) : (size_t)c.cout * n * n;
+                size_t nin = blocked ? sr__blk_floats(c.cin, n, n) : (size_t)c.cin * n * n;
+                size_t nout = blocked ? sr__blk_floats(c.cout, n, n) : (size_t)c.cout * n * n;
                 float *in = sr__aligned_alloc(nin * sizeof(float));
                 float *out = sr__aligned_alloc(nout * sizeof(float));
                 sr__ws_need need = sr__conv_workspace(&c, n, n);

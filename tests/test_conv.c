@@ -413,8 +413,8 @@ static void test_blocked_layout(void **state)
 }
 
 /* The direct path with a blocked output (a 3->64 first layer feeding blocked Winograd layers)
- * stores the planar direct path's bits, on 1 and 3 threads, its ring zeros; its input cannot be
- * blocked, nor can a sigmoid's output. */
+ * stores the planar direct path's bits, on 1 and 3 threads, its ring zeros; a 3-channel input
+ * cannot be blocked, nor can a sigmoid's output. */
 static void test_direct_blocked_output(void **state)
 {
     (void)state;
@@ -438,7 +438,8 @@ static void test_direct_blocked_output(void **state)
             print_message("skipped: the blocked layout needs the avx512 kernels\n");
             skip();
         }
-        assert_int_not_equal(sr__conv_set_blocked(&b, SR_BLK_IN | SR_BLK_OUT, NULL), SR_OK);
+        if (t->cin % 16) /* 16 input channels: test_direct_blocked_input */
+            assert_int_not_equal(sr__conv_set_blocked(&b, SR_BLK_IN | SR_BLK_OUT, NULL), SR_OK);
         assert_int_equal(sr__conv_set_blocked(&b, SR_BLK_OUT, NULL), SR_OK);
         int w = t->w, h = t->h;
         size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * w * h;
@@ -472,6 +473,84 @@ static void test_direct_blocked_output(void **state)
 /* ncnn's Deconvolution, as its reference implementation defines it: scatter every input pixel
  * times the kernel into the full (w - 1) s + extent (+ output padding) output, then cut the
  * padding from its borders. */
+/* The direct path on a blocked input (direct_blocked.c) gives the planar direct kernels' bits,
+ * writing either layout, for every micro-kernel width and output-channel group (80 = 64 + 16),
+ * 1x1 to 5x5, dilated, valid and lopsided padding, on 1 and 3 threads; shapes it cannot take
+ * are refused. */
+static void test_direct_blocked_input(void **state)
+{
+    (void)state;
+    static const conv_case dc[] = {
+        {64, 64, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 50, 9},
+        {16, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 21, 10},
+        {32, 48, 3, 1, 1, 0, 0, 0, 0, SR_ACT_LEAKY, 23, 12},
+        {16, 16, 1, 1, 1, 0, 0, 0, 0, SR_ACT_RELU, 33, 4},
+        {16, 80, 5, 1, 1, 2, 2, 2, 2, SR_ACT_CLIP, 19, 7},
+        {32, 16, 3, 2, 1, 2, 2, 2, 2, SR_ACT_NONE, 19, 7},
+        {160, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 49, 4},
+        {48, 64, 3, 1, 1, 0, 2, 1, 0, SR_ACT_PRELU, 23, 6},
+    };
+    setenv("SR_CONV", "direct", 1);
+    for (size_t i = 0; i < sizeof dc / sizeof dc[0]; i++) {
+        const conv_case *t = &dc[i];
+        sr__conv c;
+        setup_conv(&c, t, 110 + (unsigned)i);
+        assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+        if (!sr__conv_reads_blocked(&c)) {
+            free_conv(&c);
+            unsetenv("SR_CONV");
+            print_message("skipped: the blocked layout needs the avx512 kernels\n");
+            skip();
+        }
+        int w = t->w, h = t->h, ow, oh;
+        out_size(&c, w, h, &ow, &oh);
+        size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * ow * oh;
+        size_t bsz = sr__blk_floats(t->cout, ow, oh);
+        float *in = malloc(nin * sizeof(float)), *ref = malloc(nout * sizeof(float));
+        float *got = malloc(nout * sizeof(float));
+        float *bout = sr__aligned_alloc(bsz * sizeof(float));
+        fill_random(in, nin, 500 + (unsigned)i, -1.f, 1.f);
+        float *bin = to_blocked(in, t->cin, w, h);
+        run_at(&c, in, w, h, ref, ow, oh, 1, 0, 0);
+        for (int blk = SR_BLK_IN; blk <= (SR_BLK_IN | SR_BLK_OUT); blk += SR_BLK_OUT) {
+            sr__conv b;
+            setup_conv(&b, t, 110 + (unsigned)i);
+            assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
+            assert_int_equal(sr__conv_set_blocked(&b, blk, NULL), SR_OK);
+            for (int threads = 1; threads <= 3; threads += 2) {
+                for (size_t j = 0; j < bsz; j++)
+                    bout[j] = NAN;
+                memset(got, 0, nout * sizeof(float));
+                run_at(&b, bin, w, h, blk & SR_BLK_OUT ? bout : got, ow, oh, threads, 0, 0);
+                if (blk & SR_BLK_OUT && !from_blocked(bout, t->cout, ow, oh, got))
+                    fail_msg("case %zu: the ring is not zeros", i);
+                if (memcmp(got, ref, nout * sizeof(float)))
+                    fail_msg("case %zu, blk %d, %d threads: not the planar bits", i, blk, threads);
+            }
+            free_conv(&b);
+        }
+        free(in), free(ref), free(got), free(bout), free(bin);
+        free_conv(&c);
+    }
+    static const conv_case no[] = {
+        {64, 64, 3, 1, 2, 1, 1, 1, 1, SR_ACT_NONE, 8, 8},   /* stride 2 */
+        {24, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 8, 8},   /* 24 input channels */
+        {16, 24, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 8, 8},   /* 24 output channels */
+        {16, 16, 7, 1, 1, 3, 3, 3, 3, SR_ACT_NONE, 8, 8},   /* padded past the ring */
+        {16, 16, 3, 1, 1, 1, 1, 1, 1, SR_ACT_SIGMOID, 8, 8},
+    };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        sr__conv b;
+        setup_conv(&b, &no[i], 1);
+        assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
+        if (sr__conv_reads_blocked(&b) ||
+            sr__conv_set_blocked(&b, SR_BLK_IN | SR_BLK_OUT, NULL) == SR_OK)
+            fail_msg("refused case %zu: taken", i);
+        free_conv(&b);
+    }
+    unsetenv("SR_CONV");
+}
+
 static void deconv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                              int oh)
 {
@@ -552,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_bf16_products),
         cmocka_unit_test(test_blocked_layout),
         cmocka_unit_test(test_direct_blocked_output),
+        cmocka_unit_test(test_direct_blocked_input),
         cmocka_unit_test(test_deconvolution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

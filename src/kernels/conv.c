@@ -140,6 +140,8 @@ sr__ws_need sr__conv_workspace(const sr__conv *c, int ow, int oh)
 #ifdef SR_HAVE_X86_KERNELS
     if (c->blk && c->wino)
         return (sr__ws_need){0, sr__wino_blocked_own(c, ow)};
+    if (c->blk & SR_BLK_IN)
+        return (sr__ws_need){0, sr__direct_blocked_own(c, ow)};
 #endif
     if (c->packed ? c->wino : sr__wino_applies(c))
         return (sr__ws_need){0, sr__wino_workspace(c, ow, oh)};
@@ -285,6 +287,10 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
 #ifdef SR_HAVE_X86_KERNELS
     if (c->blk && c->wino) {
         sr__wino_blocked_forward(c, in, w, h, out, ow, oh, rc);
+        return;
+    }
+    if (c->blk & SR_BLK_IN) {
+        sr__direct_blocked_forward(c, in, w, h, out, ow, oh, rc);
         return;
     }
 #endif

@@ -136,16 +136,39 @@ int sr__wino_blockable(const sr__conv *c);
 /* Whether c can write its output blocked: the blockable ones, and the banded direct path on the
  * AVX-512 kernels (a 3->64 first layer) with output channels in multiples of 16, no sigmoid. */
 int sr__conv_writes_blocked(const sr__conv *c);
-/* Sets c->blk (not 0; SR_BLK_IN only where sr__wino_blockable) and, for Winograd, repacks its
- * weights for the blocked path, for good. */
+/* Whether c can read its input blocked: the blockable Winograd layers, and direct ones that
+ * sr__direct_blockable takes. */
+int sr__conv_reads_blocked(const sr__conv *c);
+/* Sets c->blk (not 0; SR_BLK_IN only where sr__conv_reads_blocked) and, where it reads blocked,
+ * repacks its weights for that path, for good. */
 sr_status sr__conv_set_blocked(sr__conv *c, int blk, sr_error *err);
 #ifdef SR_HAVE_X86_KERNELS
 size_t sr__wino_blocked_own(const sr__conv *c, int w); /* per-thread scratch floats */
 void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, float *out,
                               int ow, int oh, const sr__run *rc);
-/* A planar band of rows [y0, y0 + rows) of c channels (c planes of rows x w) into those rows of
- * a blocked w x h buffer. */
+/* Direct convolution on blocked input (direct_blocked.c): stride 1, channels in multiples of
+ * 16, no side padded by more than the ring; the same sums in the same order as the planar
+ * direct kernels, so the same bits. Its packing: weights [cin][kh kw][cout]. */
+int sr__direct_blockable(const sr__conv *c);
+sr_status sr__direct_blocked_pack(sr__conv *c, sr_error *err);
+size_t sr__direct_blocked_own(const sr__conv *c, int ow); /* per-thread scratch floats */
+void sr__direct_blocked_forward(const sr__conv *c, const float *in, int w, int h, float *out,
+                                int ow, int oh, const sr__run *rc);
+/* Layout conversions (blk_convert.c). A planar band of rows [y0, y0 + rows) of c channels (c
+ * planes of rows x w) into those rows of a blocked w x h buffer; */
 void sr__blk_store_rows(const float *band, int c, int w, int rows, float *out, int h, int y0);
+/* one image row of c planar channels (src: its first pixel in channel 0, planes `plane` floats
+ * apart) as a row of a blocked buffer (dst: its first image pixel, groups of 16 channels dplane
+ * floats apart); */
+void sr__blk_row_from_planar(const float *src, size_t plane, int c, int w, float *dst,
+                             size_t dplane);
+#ifdef __AVX512F__
+#include <immintrin.h>
+/* output row oy's pixels x0 .. x0 + n - 1 (n <= 16; px[j]: pixel x0 + j's 16 channels, group
+ * cb), those inside 0 .. ow - 1, into the planes of a planar ow x oh out (px is clobbered). */
+void sr__blk_store_planar(__m512 px[16], int n, float *out, int cb, int ow, int oh, int oy,
+                          int x0);
+#endif
 #endif
 
 #ifdef SR_HAVE_X86_KERNELS

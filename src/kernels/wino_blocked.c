@@ -28,27 +28,6 @@
 #define CHUNK 32
 #define CHUNK_MAX (CHUNK + 15)
 
-/* Channel k's offset within its group of 16 planes, for gathers and scatters. */
-static __m512i plane_index(size_t plane)
-{
-    return _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1,
-                                               0),
-                              _mm512_set1_epi32((int)plane));
-}
-
-/* One image row of c planar channels (src: its first pixel in channel 0, planes `plane` floats
- * apart) as a row of a blocked buffer (dst: its first image pixel; the groups of 16 channels
- * dplane floats apart). */
-static void row_to_blocked(const float *src, size_t plane, int c, int w, float *dst,
-                           size_t dplane)
-{
-    const __m512i idx = plane_index(plane);
-    for (int cb = 0; cb < c / 16; cb++)
-        for (int x = 0; x < w; x++)
-            _mm512_store_ps(dst + cb * dplane + (size_t)x * 16,
-                            _mm512_i32gather_ps(idx, src + (size_t)cb * 16 * plane + x, 4));
-}
-
 /* Image rows y0 .. y0 + 3 (those outside the image: zeros) of planar in, c channels (a multiple
  * of 16), as 4 rows of a blocked buffer with the ring's columns: what one row of blocks reads. */
 static void from_planar(const float *in, int c, int w, int h, int y0, float *out)
@@ -67,18 +46,9 @@ static void from_planar(const float *in, int c, int w, int h, int y0, float *out
             }
         }
         if (y >= 0 && y < h)
-            row_to_blocked(in + (size_t)y * w, (size_t)w * h, c, w,
+            sr__blk_row_from_planar(in + (size_t)y * w, (size_t)w * h, c, w,
                            out + ((size_t)r * W + SR_BLK_PAD) * 16, dplane);
     }
-}
-
-void sr__blk_store_rows(const float *band, int c, int w, int rows, float *out, int h, int y0)
-{
-    int W = w + 2 * SR_BLK_PAD;
-    size_t dplane = (size_t)(h + 2 * SR_BLK_PAD) * W * 16;
-    for (int r = 0; r < rows; r++)
-        row_to_blocked(band + (size_t)r * w, (size_t)rows * w, c, w,
-                       out + ((size_t)(y0 + r + SR_BLK_PAD) * W + SR_BLK_PAD) * 16, dplane);
 }
 
 /* V[t][p][cin] = B^T d B of tiles t < nt, tile t's patch at row y0, column x0 + 2t of the
@@ -165,58 +135,6 @@ static void product(const float *V, int cin, const float *U, int cout, float *M,
     }
 }
 
-/* r[j] (pixel j's 16 channels) to r[k] (channel k's 16 pixels): unpacks within 128-bit lanes,
- * then lane shuffles. */
-static void transpose16(__m512 r[16])
-{
-    __m512 t[16], u[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int g = 0; g < 4; g++) /* u[4g + m], lane L: rows 4g .. 4g + 3 at column 4L + m */
-        for (int h = 0; h < 2; h++) {
-            __m512d a = _mm512_castps_pd(t[4 * g + h]), b = _mm512_castps_pd(t[4 * g + 2 + h]);
-            u[4 * g + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
-            u[4 * g + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
-        }
-    for (int m = 0; m < 4; m++) {
-        __m512 x0 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88);
-        __m512 x1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD);
-        __m512 y0 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88);
-        __m512 y1 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
-        r[m] = _mm512_shuffle_f32x4(x0, y0, 0x88);
-        r[4 + m] = _mm512_shuffle_f32x4(x1, y1, 0x88);
-        r[8 + m] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
-        r[12 + m] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
-    }
-}
-
-/* Output row oy's pixels x0 .. x0 + n - 1 (n <= 16; px[j]: pixel x0 + j's 16 channels, group
- * cb), those inside 0 .. ow - 1, into the planes of a planar out: transposed in registers,
- * then one masked store per channel (a scatter per pixel cost more than the blocked input
- * saved, on Real-CUGAN). */
-static void store_planar(__m512 px[16], int n, float *out, int cb, int ow, int oh, int oy, int x0)
-{
-    int lo = x0 < 0 ? -x0 : 0, hi = ow - x0 < n ? ow - x0 : n;
-    if (oy < 0 || oy >= oh || hi <= lo)
-        return;
-    for (int j = n; j < 16; j++)
-        px[j] = _mm512_setzero_ps();
-    transpose16(px);
-    __mmask16 mk = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
-    size_t plane = (size_t)ow * oh;
-    for (int k = 0; k < 16; k++) {
-        float *row = out + (size_t)(cb * 16 + k) * plane + (size_t)oy * ow;
-        if (x0 < 0) /* column -1 (an odd phase) is never stored: start at 0, one lane on */
-            _mm512_mask_storeu_ps(row, (__mmask16)(mk >> 1),
-                                  _mm512_castsi512_ps(_mm512_alignr_epi32(
-                                      _mm512_setzero_si512(), _mm512_castps_si512(px[k]), 1)));
-        else
-            _mm512_mask_storeu_ps(row + x0, mk, px[k]);
-    }
-}
-
 /* A^T m A of tiles t < nt, plus bias, through the activation: output rows oy0, oy0 + 1 and
  * columns ox0 + 2t, ox0 + 2t + 1, those inside ow x oh stored (blocked, or 8 tiles at a time
  * into the planes of a planar out). */
@@ -253,7 +171,7 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
                 px[q >> 1][2 * (t % 8) + (q & 1)] = act_v(c->act, y[q], a, hi, zero);
             if (t % 8 == 7 || t == nt - 1)
                 for (int r = 0; r < 2; r++)
-                    store_planar(px[r], 2 * (t % 8 + 1), out, cb, ow, oh, oy0 + r,
+                    sr__blk_store_planar(px[r], 2 * (t % 8 + 1), out, cb, ow, oh, oy0 + r,
                                  ox0 + 2 * (t - t % 8));
         }
     }

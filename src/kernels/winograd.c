@@ -131,13 +131,29 @@ int sr__conv_writes_blocked(const sr__conv *c)
 #endif
 }
 
+int sr__conv_reads_blocked(const sr__conv *c)
+{
+#ifdef SR_HAVE_X86_KERNELS
+    return c->wino ? sr__wino_blockable(c) : sr__direct_blockable(c);
+#else
+    (void)c;
+    return 0;
+#endif
+}
+
 sr_status sr__conv_set_blocked(sr__conv *c, int blk, sr_error *err)
 {
-    if (c->blk || !blk || !sr__conv_writes_blocked(c) || (blk & SR_BLK_IN && !sr__wino_blockable(c)))
+    if (c->blk || !blk || !sr__conv_writes_blocked(c) ||
+        (blk & SR_BLK_IN && !sr__conv_reads_blocked(c)))
         return sr__err(err, SR_E_UNSUPPORTED, "convolution: no channel-blocked path for this one");
-    if (!c->wino) { /* the direct path stores its bands blocked: the same packing */
-        c->blk = blk;
-        return SR_OK;
+    if (!c->wino) { /* planar input: the banded path stores its bands blocked, same packing */
+        sr_status s = SR_OK;
+#ifdef SR_HAVE_X86_KERNELS
+        if (blk & SR_BLK_IN)
+            s = sr__direct_blocked_pack(c, err);
+#endif
+        c->blk = s == SR_OK ? blk : 0;
+        return s;
     }
     int cin = c->cin, cout = c->cout; /* the AVX-512 kernel's blocks are 16 output channels */
     size_t per = pos_floats(c);

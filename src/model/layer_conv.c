@@ -253,11 +253,12 @@ sr__conv *sr__layer_conv(const sr__layer *l)
     return l->ops == &sr__layer_convolution || l->ops == &sr__layer_deconvolution ? l->p : NULL;
 }
 
-/* Its output as its kernels can store it; its input blocked only into the blocked Winograd. */
+/* Each side as its kernels can take it. */
 static int conv_blocked(const sr__layer *l, const sr__shape *in)
 {
     (void)in;
-    return (sr__wino_blockable(l->p) ? SR_BLK_IN : 0) | (sr__conv_writes_blocked(l->p) ? SR_BLK_OUT : 0);
+    return (sr__conv_reads_blocked(l->p) ? SR_BLK_IN : 0) |
+           (sr__conv_writes_blocked(l->p) ? SR_BLK_OUT : 0);
 }
 
 const sr__layer_ops sr__layer_convolution = {
