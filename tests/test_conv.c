@@ -619,6 +619,44 @@ static void test_deconvolution(void **state)
     }
 }
 
+/* The runner sizes each thread's scratch once, for its largest tile, so a deconvolution's
+ * scratch must never be larger for a narrower tile (it was: Real-CUGAN's 128-channel 2x2
+ * upsampling at 262 wide against 410, a write past the scratch on the 16 x 1 kernel). Every
+ * kernel path, the U-Nets' and the last layers' shapes, every width up to 1,000. */
+static void test_deconv_workspace_grows(void **state)
+{
+    (void)state;
+    static const char *paths[] = {"generic", "avx2", "avx512", "avx512-6x4"};
+    static const int shapes[][4] = {/* cin cout k pad, stride 2 */
+                                    {128, 128, 2, 0}, {64, 64, 2, 0}, {64, 3, 4, 3}, {256, 3, 4, 3},
+                                    {64, 3, 4, 1}};
+    for (int p = 0; p < 4; p++) {
+        setenv("SR_KERNEL", paths[p], 1);
+        if (strcmp(sr__conv_kernel_select()->name, paths[p]) != 0)
+            continue;
+        for (int i = 0; i < 5; i++) {
+            const int *k = shapes[i];
+            sr__conv c = {.cin = k[0], .cout = k[1], .kw = k[2], .kh = k[2], .sw = 2, .sh = 2,
+                          .pl = k[3], .pr = k[3], .pt = k[3], .pb = k[3], .dw = 1, .dh = 1};
+            size_t nw = (size_t)c.cout * c.cin * c.kw * c.kh;
+            c.weight = calloc(nw, sizeof(float));
+            c.bias = calloc((size_t)c.cout, sizeof(float));
+            assert_int_equal(sr__deconv_pack(&c, NULL), SR_OK);
+            assert_non_null(c.kern);
+            size_t last = 0;
+            for (int ow = 8; ow <= 1000; ow++) {
+                size_t need = sr__deconv_workspace(&c, ow, 64).own;
+                if (need < last)
+                    fail_msg("%s, shape %d: %zu floats at %d wide, %zu narrower", paths[p], i,
+                             need, ow, last);
+                last = need;
+            }
+            free(c.weight), free(c.bias), free(c.packed);
+        }
+    }
+    unsetenv("SR_KERNEL");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_direct_blocked_output),
         cmocka_unit_test(test_direct_blocked_input),
         cmocka_unit_test(test_deconvolution),
+        cmocka_unit_test(test_deconv_workspace_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -419,15 +419,24 @@ sr_status sr__deconv_pack(sr__conv *c, sr_error *err)
     return s;
 }
 
-/* Rows of phases per band: a band's input copy of at most 512 KB (waifu2x's 256 channels: one
- * row; a shared copy of its whole input cost 75 MB, bands of 8 rows 2.5 MB per thread). */
+/* Rows of phases per band: a band's input copy of at most PHASE_COPY floats, 512 KB (waifu2x's
+ * 256 channels: one row; a shared copy of its whole input cost 75 MB, bands of 8 rows 2.5 MB
+ * per thread). */
+#define PHASE_COPY ((size_t)128 << 10)
+
 static int phase_band(const phases *g, int rs)
 {
-    int fit = (int)(((size_t)128 << 10) / ((size_t)g->v.cin * rs)) - (g->v.kh - 1);
+    int fit = (int)(PHASE_COPY / ((size_t)g->v.cin * rs)) - (g->v.kh - 1);
     return fit < 1 ? 1 : fit > DIRECT_BAND ? DIRECT_BAND : fit;
 }
 
-/* Per thread: a band's padded input rows and its phases' rows. */
+/* Per thread: a band's padded input rows and its phases' rows. The runner sizes scratch once,
+ * at its largest tile, so this must not shrink as the tile grows, and the band's rows do
+ * (phase_band): it gives a bound that only grows with the width. The copy is at most
+ * PHASE_COPY floats, or kh' rows when one is more; the phases' rows hold at most as many pixels
+ * as the copy's rows do, and at most DIRECT_BAND rows. (Sized exactly, Real-CUGAN's 128-channel
+ * upsampling needed more at 262 wide than at 410, and wrote past its scratch on the 16 x 1
+ * kernel.) */
 sr__ws_need sr__deconv_workspace(const sr__conv *c, int ow, int oh)
 {
     if (!c->kern)
@@ -436,9 +445,11 @@ sr__ws_need sr__deconv_workspace(const sr__conv *c, int ow, int oh)
     g.v.kern = c->kern, g.v.packed = c->packed;
     int rs, ph;
     pad_geometry(&g.v, g.mw, 1, &rs, &ph);
-    int band = phase_band(&g, rs);
-    return (sr__ws_need){0, (size_t)g.v.cin * (band + g.v.kh - 1) * rs +
-                                (size_t)g.v.cout * band * g.mw};
+    size_t copy = (size_t)g.v.cin * g.v.kh * rs, px = PHASE_COPY / (size_t)g.v.cin;
+    size_t row = (size_t)g.mw;
+    px = px > row ? px : row;
+    px = px < DIRECT_BAND * row ? px : DIRECT_BAND * row;
+    return (sr__ws_need){0, (copy > PHASE_COPY ? copy : PHASE_COPY) + (size_t)g.v.cout * px};
 }
 
 /* Band by band: the phases' rows [m0, m1), then the output rows they make, interleaved (each
