@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 const char *sr_status_str(sr_status s)
@@ -77,7 +78,23 @@ void sr__put_be32(uint8_t *p, uint32_t v)
 void *sr__aligned_alloc_lazy(size_t bytes)
 {
     size_t n = (bytes + 63) / 64 * 64;
-    return n < bytes ? NULL : aligned_alloc(64, n ? n : 64);
+    if (n < bytes)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    /* Buffers of megabytes (activations, scratch) in 2 MB pages where the kernel allows it: the
+     * first touch of a fresh buffer then faults once per 2 MB, not once per 4 KB. On a virtual
+     * machine a fault costs microseconds: on a Zen 5 guest they were 18% of an animevideov3 run
+     * (perf), and 2 MB pages made whole runs 1.25-2x faster for 2-9% more peak RSS. */
+    const size_t huge = (size_t)2 << 20;
+    if (n >= 2 * huge && n <= SIZE_MAX - huge) {
+        n = (n + huge - 1) / huge * huge;
+        void *p = aligned_alloc(huge, n);
+        if (p)
+            madvise(p, n, MADV_HUGEPAGE); /* advice: refused, the buffer still works */
+        return p;
+    }
+#endif
+    return aligned_alloc(64, n ? n : 64);
 }
 
 void *sr__aligned_alloc(size_t bytes)
