@@ -1,9 +1,9 @@
 /* bench/conv.c - this machine's FP32 FMA peak, and the convolution kernels' GFLOP/s on the shapes
  * of the shipped models, as % of that peak. 1 thread and all threads (each thread runs its own
  * convolution: the way the batch uses them). Each shape runs direct, by Winograd, and by
- * Winograd with bf16 products where the CPU has AVX512_BF16 ("wino-bf16"), and by Winograd on
- * channel-blocked activations where the avx512 kernel runs ("wino-blk", wino_blocked.c: what
- * srgan runs between two such layers); Winograd's
+ * Winograd with bf16 products where the CPU has AVX512_BF16 ("wino-bf16"), and by Winograd and
+ * direct on channel-blocked activations where the avx512 kernel runs ("wino-blk", "direct-blk";
+ * wino_blocked.c, direct_blocked.c: what srgan runs between two such layers); Winograd's
  * GFLOP/s are direct-equivalent (the direct FLOP count over its time), so above 100% of peak
  * means faster than any direct kernel can be. "auto" marks the path srgan picks for the shape.
  * Never part of CI: timings are not assertions.
