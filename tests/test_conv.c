@@ -657,6 +657,40 @@ static void test_deconv_workspace_grows(void **state)
     unsetenv("SR_KERNEL");
 }
 
+/* After packing, the file's weights go where no kernel reads them, and stay where one does (a
+ * 3x3 stride-2 convolution reads them straight from `weight`; a dilated transposed one scatters
+ * them); what is left still computes the reference's output. */
+static void test_drop_weight(void **state)
+{
+    (void)state;
+    const conv_case *plain = &cases[1], *strided = &cases[7]; /* 64->64; 8->16 stride 2 */
+    sr__conv c;
+    setup_conv(&c, plain, 3);
+    assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+    sr__conv_drop_weight(&c, 0);
+    assert_null(c.weight);
+    float *in = malloc((size_t)64 * 50 * 9 * sizeof(float));
+    float *out = malloc((size_t)64 * 50 * 9 * sizeof(float));
+    fill_random(in, (size_t)64 * 50 * 9, 4, -1.f, 1.f);
+    run(&c, in, 50, 9, out, 50, 9, 2); /* packed only: no read of the freed copy */
+    free_conv(&c);
+    setup_conv(&c, strided, 3);
+    setenv("SR_CONV", "direct", 1);
+    assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+    unsetenv("SR_CONV");
+    sr__conv_drop_weight(&c, 0);
+    assert_non_null(c.weight);
+    free_conv(&c);
+    sr__conv d = {.cin = 3, .cout = 2, .kw = 2, .kh = 2, .sw = 2, .sh = 2, .dw = 2, .dh = 2};
+    d.weight = calloc(3 * 2 * 4, sizeof(float));
+    d.bias = calloc(2, sizeof(float));
+    assert_int_equal(sr__deconv_pack(&d, NULL), SR_OK);
+    sr__conv_drop_weight(&d, 1);
+    assert_non_null(d.weight);
+    free(d.weight), free(d.bias), free(d.packed);
+    free(in), free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -672,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_direct_blocked_input),
         cmocka_unit_test(test_deconvolution),
         cmocka_unit_test(test_deconv_workspace_grows),
+        cmocka_unit_test(test_drop_weight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -370,6 +370,24 @@ static int in_place(const sr_model *m, const sr__slots *p, int i)
     return same;
 }
 
+/* Layer k (0..3) of the concat model as a planar 3x3 "same" convolution with the weights the
+ * test wrote into b (the loaded model keeps only its packed copy). */
+static sr__conv concat_layer(const bytes *b, int k)
+{
+    static const int cin[4] = {3, 16, 16, 64}, cout[4] = {16, 16, 16, 3};
+    size_t at = 0;
+    for (int j = 0; j < k; j++) /* tag, weights, bias */
+        at += 4 + 4 * (size_t)cin[j] * cout[j] * 9 + 4 * (size_t)cout[j];
+    sr__conv c = {.cin = cin[k], .cout = cout[k], .kw = 3, .kh = 3, .dw = 1, .dh = 1, .sw = 1,
+                  .sh = 1, .pl = 1, .pr = 1, .pt = 1, .pb = 1};
+    size_t nw = (size_t)c.cin * c.cout * 9;
+    c.weight = malloc(nw * sizeof(float));
+    c.bias = malloc((size_t)c.cout * sizeof(float));
+    memcpy(c.weight, b->p + at + 4, nw * sizeof(float));
+    memcpy(c.bias, b->p + at + 4 + nw * sizeof(float), (size_t)c.cout * sizeof(float));
+    return c;
+}
+
 static void test_concat_in_place(void **state)
 {
     (void)state;
@@ -390,6 +408,10 @@ static void test_concat_in_place(void **state)
     assert_int_equal(sr__model_shapes(m, w, h, sh), 0);
     sr__slots p;
     assert_int_equal(sr__plan_slots(m, sh, &p, NULL), SR_OK);
+    for (int k = 0; k < 4; k++) { /* packed: the file's copy is not kept */
+        char name[3] = {'c', (char)('0' + k), 0};
+        assert_null(sr__layer_conv(&m->layers[layer_named(m, name)])->weight);
+    }
     assert_true(in_place(m, &p, layer_named(m, "k1")));
     assert_false(in_place(m, &p, layer_named(m, "k2")));
     assert_true(in_place(m, &p, layer_named(m, "k3")));
@@ -400,12 +422,17 @@ static void test_concat_in_place(void **state)
     size_t pl = (size_t)w * h;
     float *a = malloc(16 * pl * sizeof(float)), *cat = malloc(64 * pl * sizeof(float));
     float *ref = malloc(3 * pl * sizeof(float));
-    sr__conv_reference(sr__layer_conv(&m->layers[layer_named(m, "c0")]), x, w, h, a, w, h);
+    sr__conv c[4];
+    for (int k = 0; k < 4; k++)
+        c[k] = concat_layer(&b, k);
+    sr__conv_reference(&c[0], x, w, h, a, w, h);
     memcpy(cat, a, 16 * pl * sizeof(float));
     memcpy(cat + 32 * pl, a, 16 * pl * sizeof(float));
-    sr__conv_reference(sr__layer_conv(&m->layers[layer_named(m, "c1")]), a, w, h, cat + 16 * pl, w, h);
-    sr__conv_reference(sr__layer_conv(&m->layers[layer_named(m, "c2")]), a, w, h, cat + 48 * pl, w, h);
-    sr__conv_reference(sr__layer_conv(&m->layers[layer_named(m, "c3")]), cat, w, h, ref, w, h);
+    sr__conv_reference(&c[1], a, w, h, cat + 16 * pl, w, h);
+    sr__conv_reference(&c[2], a, w, h, cat + 48 * pl, w, h);
+    sr__conv_reference(&c[3], cat, w, h, ref, w, h);
+    for (int k = 0; k < 4; k++)
+        free(c[k].weight), free(c[k].bias);
     const float *y;
     sr__shape os;
     const sr__pass alone = {0, 1, sr__net_own(net), SR_STATS_OWN, NULL};

@@ -152,6 +152,16 @@ static int band_rows(const sr__conv *c)
     return DIRECT_BAND + c->dh * (c->kh - 1);
 }
 
+void sr__conv_drop_weight(sr__conv *c, int deconv)
+{
+    int reads = deconv ? !c->kern
+                       : !c->packed || (!c->wino && !c->blk && !is_s2d(c) && !banded(c));
+    if (!reads) {
+        free(c->weight);
+        c->weight = NULL;
+    }
+}
+
 /* Winograd and the banded direct path keep their scratch per thread (a band's padded rows, a
  * row of blocks' transforms); the others pad the whole input once, shared by the threads. */
 sr__ws_need sr__conv_workspace(const sr__conv *c, int ow, int oh)

@@ -4,6 +4,10 @@
  */
 #include "model.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <math.h>
 #include <string.h>
 
@@ -220,6 +224,20 @@ static sr_status plan_layouts(sr_model *m, sr_error *err)
     return s;
 }
 
+/* Once every convolution is packed and laid out, the file's copy of its weights goes where no
+ * kernel reads it. */
+static void drop_file_weights(sr_model *m)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        sr__conv *c = sr__layer_conv(&m->layers[i]);
+        if (c)
+            sr__conv_drop_weight(c, m->layers[i].ops == &sr__layer_deconvolution);
+    }
+#ifdef __GLIBC__
+    malloc_trim(0); /* the freed arrays lie between packed ones: give their pages back */
+#endif
+}
+
 /* Folds a layer that is the only consumer of the previous layer's output into that layer's
  * store (its fuse: a PReLU or ReLU after a convolution; an add after an Interp, which saves a
  * full-size buffer and a pass at the end of every Real-ESRGAN-style net), lets a layer take
@@ -275,7 +293,10 @@ static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precisio
             return s;
     }
     m->precision = precision;
-    return plan_layouts(m, err);
+    sr_status s = plan_layouts(m, err);
+    if (!s)
+        drop_file_weights(m);
+    return s;
 }
 
 /* Scale of every blob relative to the input, receptive-field radius and tile alignment. */
