@@ -2,8 +2,9 @@
  * of the shipped models, as % of that peak. 1 thread and all threads (each thread runs its own
  * convolution: the way the batch uses them). Each shape runs direct, by Winograd, and by
  * Winograd with bf16 products where the CPU has AVX512_BF16 ("wino-bf16"), and by Winograd and
- * direct on channel-blocked activations where the avx512 kernel runs ("wino-blk", "direct-blk";
- * wino_blocked.c, direct_blocked.c: what srgan runs between two such layers); Winograd's
+ * direct on channel-blocked activations where the avx512 kernel runs ("wino-blk", "direct-blk",
+ * "wino-blk-bf16"; wino_blocked.c, direct_blocked.c: what srgan runs between two such layers);
+ * Winograd's
  * GFLOP/s are direct-equivalent (the direct FLOP count over its time), so above 100% of peak
  * means faster than any direct kernel can be. "auto" marks the path srgan picks for the shape.
  * Never part of CI: timings are not assertions.
@@ -110,23 +111,24 @@ int main(int argc, char **argv)
     };
     int nshapes = quick && !nfilter ? 4 : (int)(sizeof shapes / sizeof shapes[0]);
     printf("(* = the path srgan picks for the shape)\n");
-    printf("%-22s %9s %8s %-12s %11s %7s %11s %7s\n", "shape", "tile", "MFLOP", "path",
+    printf("%-22s %9s %8s %-13s %11s %7s %11s %7s\n", "shape", "tile", "MFLOP", "path",
            "1T GFLOP/s", "% peak", "NT GFLOP/s", "% peak");
     int bf16 = sr_precision_available(SR_PRECISION_BF16);
     /* Per shape: 0 direct with the kernel srgan picks, 1 direct with the other AVX-512 block
      * shape (16x1 or 6x4, conv_avx512*.c), 2 Winograd, 3 Winograd with bf16 products, 4 Winograd
-     * on channel-blocked input and output, 5 direct on them (direct_blocked.c). */
+     * on channel-blocked input and output, 5 direct on them (direct_blocked.c), 6 Winograd on
+     * them with bf16 products. */
     const char *fam = sr__conv_kernel_select()->name;
     int two512 = !strcmp(fam, "avx512") && !getenv("SR_KERNEL");
-    for (int s = 0; s < 6 * nshapes; s++) {
-        const shape *sh = &shapes[s / 6];
-        int m = s % 6, blocked = m >= 4;
+    for (int s = 0; s < 7 * nshapes; s++) {
+        const shape *sh = &shapes[s / 7];
+        int m = s % 7, blocked = m >= 4, half = m == 3 || m == 6;
         char label[64];
         snprintf(label, sizeof label, "%s %dx%d", sh->what, sh->size, sh->size);
         int wanted = !nfilter;
         for (int f = 0; f < nfilter; f++)
             wanted |= strstr(label, filter[f]) != NULL;
-        if (!wanted || (m == 1 && !two512) || (m == 3 && !bf16))
+        if (!wanted || (m == 1 && !two512) || (half && !bf16))
             continue;
         sr__conv c = {.cin = sh->cin, .cout = sh->cout, .kw = sh->k, .kh = sh->k, .dw = 1, .dh = 1,
                       .sw = 1, .sh = 1, .pl = sh->k / 2, .pr = sh->k / 2, .pt = sh->k / 2,
@@ -140,13 +142,13 @@ int main(int argc, char **argv)
         c.kern = sr__conv_kernel_select();
         int wino = sr__wino_applies(&c), chosen = m < 3 && (m >= 2) == wino && m != 1;
         if (blocked) /* what srgan runs between two blockable layers */
-            chosen = (m == 4) == wino;
-        setenv("SR_CONV", m >= 2 && m <= 4 ? "winograd" : "direct", 1);
+            chosen = m != 6 && (m == 4) == wino;
+        setenv("SR_CONV", m == 5 || m < 2 ? "direct" : "winograd", 1);
         if (m == 1) { /* the shape sr__conv_pick passes over on this CPU */
             sr__conv_pick(&c);
             setenv("SR_KERNEL", c.kern == &sr__conv_kernel_avx512 ? "avx512-6x4" : "avx512", 1);
         }
-        int bad = sr__conv_pack(&c, NULL) || (m == 3 && sr__wino_set_bf16(&c, 1, NULL));
+        int bad = sr__conv_pack(&c, NULL) || (half && sr__wino_set_bf16(&c, 1, NULL));
         unsetenv("SR_KERNEL");
         if (!bad && blocked && !sr__conv_reads_blocked(&c)) {
             free(c.weight), free(c.bias), free(c.slope), free(c.packed);
@@ -162,8 +164,12 @@ int main(int argc, char **argv)
         }
         char path[32];
         snprintf(path, sizeof path, "%s%s",
-                 m < 2 ? "direct " : m == 2 ? "wino" : m == 3 ? "wino-bf16" : m == 4 ? "wino-blk"
-                                                                                 : "direct-blk",
+                 m < 2    ? "direct "
+                 : m == 2 ? "wino"
+                 : m == 3 ? "wino-bf16"
+                 : m == 4 ? "wino-blk"
+                 : m == 5 ? "direct-blk"
+                          : "wino-blk-bf16",
                  m < 2 ? (c.kern->cob == 16 ? "16x1" : c.kern->cob == 6 ? "6x4" : c.kern->name)
                        : "");
         if (chosen)
@@ -199,7 +205,7 @@ int main(int argc, char **argv)
             }
             gf[ti] = flop * T / best / 1e9;
         }
-        printf("%-22s %4dx%-4d %8.1f %-12s %11.1f %6.1f%% %11.1f %6.1f%%\n", sh->what, n, n,
+        printf("%-22s %4dx%-4d %8.1f %-13s %11.1f %6.1f%% %11.1f %6.1f%%\n", sh->what, n, n,
                flop / 1e6, path, gf[0], 100 * gf[0] / peak[0], gf[1], 100 * gf[1] / peak[1]);
         free(c.weight), free(c.bias), free(c.slope), free(c.packed), free(c.packed_bf16);
     }

@@ -351,10 +351,10 @@ static int from_blocked(const float *b, int c, int w, int h, float *out)
 
 /* The channel-blocked Winograd path (wino_blocked.c) gives the planar Winograd path's bits,
  * reading and writing either layout, with "same" and valid padding, at every phase of the block
- * grid, on 1 and 3 threads; a blocked output's ring is zeros whatever the buffer held. */
-static void test_blocked_layout(void **state)
+ * grid, on 1 and 3 threads, with fp32 and (where the CPU has it) bf16 products; a blocked
+ * output's ring is zeros whatever the buffer held. */
+static void blocked_layout(int bf16)
 {
-    (void)state;
     static const conv_case bc[] = {
         {64, 64, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 50, 9},
         {64, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 17, 5},
@@ -370,6 +370,7 @@ static void test_blocked_layout(void **state)
         sr__conv c;
         setup_conv(&c, t, 70 + (unsigned)i);
         assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+        assert_int_equal(sr__wino_set_bf16(&c, bf16, NULL), SR_OK);
         if (!sr__wino_blockable(&c)) {
             free_conv(&c);
             unsetenv("SR_CONV");
@@ -386,6 +387,7 @@ static void test_blocked_layout(void **state)
             sr__conv b;
             setup_conv(&b, t, 70 + (unsigned)i);
             assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
+            assert_int_equal(sr__wino_set_bf16(&b, bf16, NULL), SR_OK);
             assert_int_equal(sr__conv_set_blocked(&b, blk, NULL), SR_OK);
             size_t bsz = sr__blk_floats(t->cout, ow, oh);
             float *bout = sr__aligned_alloc(bsz * sizeof(float));
@@ -400,8 +402,8 @@ static void test_blocked_layout(void **state)
                     if (blk & SR_BLK_OUT && !from_blocked(bout, t->cout, ow, oh, got))
                         fail_msg("case %zu, blk %d: the ring is not zeros", i, blk);
                     if (memcmp(got, ref, nout * sizeof(float)))
-                        fail_msg("case %zu, blk %d, phase %d, %d threads: not the planar bits",
-                                 i, blk, phase, threads);
+                        fail_msg("case %zu, blk %d, phase %d, %d threads%s: not the planar bits",
+                                 i, blk, phase, threads, bf16 ? ", bf16" : "");
                 }
             free(bout);
             free_conv(&b);
@@ -410,6 +412,14 @@ static void test_blocked_layout(void **state)
         free_conv(&c);
     }
     unsetenv("SR_CONV");
+}
+
+static void test_blocked_layout(void **state)
+{
+    (void)state;
+    blocked_layout(0);
+    if (bf16_available())
+        blocked_layout(1);
 }
 
 /* The direct path with a blocked output (a 3->64 first layer feeding blocked Winograd layers)

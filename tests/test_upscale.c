@@ -62,17 +62,18 @@ static void count_blocked(const sr_model *m, int *in, int *out)
 /* Model k blocked and planar (SR_LAYOUT=planar), each given its expected count of blocked
  * convolution inputs and outputs on the avx512 kernel path (none elsewhere), on in at the given
  * tiles, 1 and 2 threads: the same bits. */
-static void blocked_equals_planar(const char *name, const char *path, int want_in, int want_out,
-                                  const sr_image *in, const int *tiles, int ntiles)
+static void blocked_as(const char *name, const char *path, sr_precision prec, int want_in,
+                       int want_out, const sr_image *in, const int *tiles, int ntiles)
 {
     sr_model *pm, *bm;
     sr_model_params mp = sr_model_default_params();
+    mp.precision = prec;
     sr_error e;
     setenv("SR_LAYOUT", "planar", 1);
-    if (path ? sr_model_load_files(path, NULL, &mp, &pm, &e) : sr_model_load_embedded(name, NULL, &pm, &e))
+    if (path ? sr_model_load_files(path, NULL, &mp, &pm, &e) : sr_model_load_embedded(name, &mp, &pm, &e))
         fail_msg("%s", e.msg);
     unsetenv("SR_LAYOUT");
-    if (path ? sr_model_load_files(path, NULL, &mp, &bm, &e) : sr_model_load_embedded(name, NULL, &bm, &e))
+    if (path ? sr_model_load_files(path, NULL, &mp, &bm, &e) : sr_model_load_embedded(name, &mp, &bm, &e))
         fail_msg("%s", e.msg);
     int bi, bo, pi, po;
     count_blocked(bm, &bi, &bo);
@@ -104,7 +105,13 @@ static void blocked_equals_planar(const char *name, const char *path, int want_i
 /* Where the CPU runs the avx512 kernel, the compact nets pass their activations
  * channel-blocked from the first convolution (direct, 3->64, storing its bands blocked) to the
  * last (which writes planar for the PixelShuffle); the images are the planar layout's bit for
- * bit, tiled or not, on 1 and 2 threads. */
+ * bit, tiled or not, on 1 and 2 threads, with bf16 products too where the CPU has them. */
+static void blocked_equals_planar(const char *name, const char *path, int want_in, int want_out,
+                                  const sr_image *in, const int *tiles, int ntiles)
+{
+    blocked_as(name, path, SR_PRECISION_FP32, want_in, want_out, in, tiles, ntiles);
+}
+
 static void test_blocked_equals_planar(void **state)
 {
     (void)state;
@@ -116,6 +123,10 @@ static void test_blocked_equals_planar(void **state)
      * and 11 */
     blocked_equals_planar("realesr-animevideov3-x4", NULL, 17, 17, &in, tiles, 2);
     blocked_equals_planar("srgan-photo-x2", NULL, 12, 12, &in, tiles, 2);
+    if (sr_precision_available(SR_PRECISION_BF16)) /* bf16 products: blocked the same */
+        blocked_as("realesr-animevideov3-x4", NULL, SR_PRECISION_BF16, 17, 17, &in, tiles, 2);
+    else
+        print_message("no bf16 on this CPU: blocked bf16 not compared\n");
     sr_image_free(&in);
 }
 

@@ -81,3 +81,73 @@ void sr__bf16_pack_position(const float *u, int cin, int cout, uint32_t *out)
                                 pair_bf16(_mm512_loadu_ps(lo), hi));
         }
 }
+
+/* The channel-blocked Winograd path (wino_blocked.c) with bf16 products: V rows of consecutive
+ * channels become pairs as they lie (channel 2k low, as above), U is [pair][cout] words, and
+ * the micro-kernels hold NT tiles x NC vectors of 16 output channels as there; each sum runs
+ * over the pairs in order from zero, VDPBF16PS taking the same two products per lane as the
+ * planar path's, so the bits are the planar bf16 path's. */
+void sr__bf16_from_fp32(const float *v, size_t n, uint32_t *out)
+{
+    for (size_t i = 0; i < n; i += 32)
+        _mm512_storeu_si512(out + i / 2, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(v + i + 16),
+                                                                       _mm512_loadu_ps(v + i)));
+}
+
+void sr__bf16_pack_blocked(const float *u, int cin, int cout, uint32_t *out)
+{
+    for (int k = 0; k < cin / 2; k++)
+        for (int co = 0; co < cout; co += 16)
+            _mm512_storeu_si512(out + (size_t)k * cout + co,
+                                pair_bf16(_mm512_loadu_ps(u + (size_t)2 * k * cout + co),
+                                          _mm512_loadu_ps(u + (size_t)(2 * k + 1) * cout + co)));
+}
+
+#define BKERN(NT, NC)                                                                              \
+    static void bk_##NT##_##NC(const uint32_t *v, int npair, size_t vs, const uint32_t *u,        \
+                               int ld, float *m, size_t ms)                                        \
+    {                                                                                              \
+        __m512 acc[NT][NC];                                                                        \
+        for (int t = 0; t < NT; t++)                                                               \
+            for (int c = 0; c < NC; c++)                                                           \
+                acc[t][c] = _mm512_setzero_ps();                                                   \
+        for (int k = 0; k < npair; k++) {                                                          \
+            __m512bh w[NC];                                                                        \
+            for (int c = 0; c < NC; c++)                                                           \
+                w[c] = (__m512bh)_mm512_loadu_si512(u + (size_t)k * ld + c * 16);                  \
+            for (int t = 0; t < NT; t++) {                                                         \
+                __m512bh x = (__m512bh)_mm512_set1_epi32((int)v[(size_t)t * vs + k]);              \
+                for (int c = 0; c < NC; c++)                                                       \
+                    acc[t][c] = _mm512_dpbf16_ps(acc[t][c], w[c], x);                              \
+            }                                                                                      \
+        }                                                                                          \
+        for (int t = 0; t < NT; t++)                                                               \
+            for (int c = 0; c < NC; c++)                                                           \
+                _mm512_storeu_ps(m + (size_t)t * ms + c * 16, acc[t][c]);                          \
+    }
+BKERN(6, 4) BKERN(4, 4) BKERN(2, 4) BKERN(1, 4)
+BKERN(8, 3) BKERN(4, 3) BKERN(2, 3) BKERN(1, 3)
+BKERN(12, 2) BKERN(4, 2) BKERN(2, 2) BKERN(1, 2)
+BKERN(16, 1) BKERN(4, 1) BKERN(2, 1) BKERN(1, 1)
+
+typedef void (*bk_fn)(const uint32_t *, int, size_t, const uint32_t *, int, float *, size_t);
+static const bk_fn bkerns[4][4] = {{bk_16_1, bk_4_1, bk_2_1, bk_1_1},
+                                   {bk_12_2, bk_4_2, bk_2_2, bk_1_2},
+                                   {bk_8_3, bk_4_3, bk_2_3, bk_1_3},
+                                   {bk_6_4, bk_4_4, bk_2_4, bk_1_4}};
+static const int bk_tiles[4][4] = {{16, 4, 2, 1}, {12, 4, 2, 1}, {8, 4, 2, 1}, {6, 4, 2, 1}};
+
+void sr__bf16_product_blocked(const uint32_t *V, int npair, size_t vs, const uint32_t *U,
+                              int cout, float *M, size_t ms, int nt)
+{
+    for (int co = 0; co < cout;) {
+        int nc = (cout - co) / 16 < 4 ? (cout - co) / 16 : 4;
+        for (int t = 0, g = 0; t < nt; t += bk_tiles[nc - 1][g]) {
+            while (t + bk_tiles[nc - 1][g] > nt)
+                g++;
+            bkerns[nc - 1][g](V + (size_t)t * vs, npair, vs, U + co, cout, M + (size_t)t * ms + co,
+                              ms);
+        }
+        co += 16 * nc;
+    }
+}

@@ -133,9 +133,9 @@ static inline size_t sr__blk_at(int k, int x, int y, int w, int h)
 }
 /* Zeroes rows [r0, r1) of the ring of a blocked buffer (rows counted with the ring, 0 .. h + 3). */
 void sr__blk_zero_ring(int c, int w, int h, float *out, int r0, int r1);
-/* Whether c can read and write blocked activations (and then runs wino_blocked.c): fp32
- * Winograd on the AVX-512 kernel, 3x3 with "same" or no padding (waifu2x), channels in
- * multiples of 16, an activation other than sigmoid. */
+/* Whether c can read and write blocked activations (and then runs wino_blocked.c): Winograd
+ * (fp32 or bf16 products) on the AVX-512 kernel, 3x3 with "same" or no padding (waifu2x),
+ * channels in multiples of 16, an activation other than sigmoid. */
 int sr__wino_blockable(const sr__conv *c);
 /* Whether c can write its output blocked: the blockable ones, and the banded direct path on the
  * AVX-512 kernels (a 3->64 first layer) with output channels in multiples of 16, no sigmoid. */
@@ -186,6 +186,13 @@ void sr__bf16_product(const uint32_t *U, int npair, int cout, const uint32_t *V,
                       int n, float *M);
 /* One position's fp32 weights as the AVX-512 kernel packs them, to pairs. */
 void sr__bf16_pack_position(const float *u, int cin, int cout, uint32_t *out);
+/* The blocked path's pieces: n floats (a multiple of 32) to n / 2 pairs of neighbours; one
+ * position's [cin][cout] weights to [cin / 2][cout] pairs; and its product, M[t][co] = sum
+ * over pairs k of V[t][k] . U[k][co], tiles vs words and ms floats apart, t < nt. */
+void sr__bf16_from_fp32(const float *v, size_t n, uint32_t *out);
+void sr__bf16_pack_blocked(const float *u, int cin, int cout, uint32_t *out);
+void sr__bf16_product_blocked(const uint32_t *V, int npair, size_t vs, const uint32_t *U,
+                              int cout, float *M, size_t ms, int nt);
 #endif
 
 /* Kernel paths (conv_avx512.c, conv_avx2.c, conv_generic.c share conv_kernel.inc). */

@@ -6,7 +6,9 @@
  * channels as 16 aligned loads (no masking, the padding is in the buffer) and the output
  * transform stores 16 channels of a pixel at once, where the planar path (winograd.c) reads and
  * writes one row piece in each of C planes. The products are 6 tiles x 64 output channels per
- * micro-kernel (6 broadcasts and 4 loads per 24 FMAs, against 17 per 16).
+ * micro-kernel (6 broadcasts and 4 loads per 24 FMAs, against 17 per 16); with bf16 weights
+ * (--precision bf16) V is rounded to channel pairs and conv_bf16.c's kernels of the same shape
+ * run the products.
  *
  * The arithmetic is winograd.c's to the bit: the same transforms and activation (conv_arith.inc,
  * which both include), and each
@@ -172,7 +174,7 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
             if (t % 8 == 7 || t == nt - 1)
                 for (int r = 0; r < 2; r++)
                     sr__blk_store_planar(px[r], 2 * (t % 8 + 1), out, cb, ow, oh, oy0 + r,
-                                 ox0 + 2 * (t - t % 8));
+                                         ox0 + 2 * (t - t % 8));
         }
     }
 }
@@ -181,7 +183,8 @@ size_t sr__wino_blocked_own(const sr__conv *c, int w)
 {
     int win = w + 2 - c->pl - c->pr; /* the input's width: a valid layer's is the output's + 2 */
     size_t rows = c->blk & SR_BLK_IN ? 0 : (size_t)4 * (win + 2 * SR_BLK_PAD) * c->cin;
-    return (size_t)16 * CHUNK_MAX * (size_t)(c->cin + c->cout) + rows;
+    size_t pairs = c->packed_bf16 ? (size_t)8 * CHUNK_MAX * c->cin : 0; /* V in bf16 */
+    return (size_t)16 * CHUNK_MAX * (size_t)(c->cin + c->cout) + rows + pairs;
 }
 
 void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, float *out,
@@ -202,6 +205,8 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
     size_t pu = (size_t)c->cin * c->cout;
     float *V = rc->own, *M = V + (size_t)16 * CHUNK_MAX * c->cin;
     float *rows = M + (size_t)16 * CHUNK_MAX * c->cout;
+    int npair = c->cin / 2;
+    uint32_t *Vb = (uint32_t *)(rows + (planar ? (size_t)4 * (w + 2 * SR_BLK_PAD) * c->cin : 0));
     sr__span rows_of_blocks = {0, 0, 0}; /* claimed whole: a planar input's rows converted once */
     while (sr__claim(rc, nby, &rows_of_blocks))
     for (int item = rows_of_blocks.lo * nch; item < rows_of_blocks.hi * nch; item++) {
@@ -211,9 +216,16 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
             from_planar(in, c->cin, w, h, y0, rows);
         input_tf(planar ? rows : in, c->cin, W, plane, planar ? 0 : y0 + SR_BLK_PAD,
                  2 * j0 - px - c->pl + SR_BLK_PAD, nt, V);
-        for (int p = 0; p < 16; p++)
-            product(V + (size_t)p * c->cin, c->cin, c->packed + p * pu, c->cout,
-                    M + (size_t)p * c->cout, nt);
+        if (c->packed_bf16) { /* V rounded to pairs once, then the 16 products */
+            sr__bf16_from_fp32(V, (size_t)nt * 16 * c->cin, Vb);
+            for (int p = 0; p < 16; p++)
+                sr__bf16_product_blocked(Vb + (size_t)p * npair, npair, (size_t)16 * npair,
+                                         c->packed_bf16 + p * pu / 2, c->cout,
+                                         M + (size_t)p * c->cout, (size_t)16 * c->cout, nt);
+        } else
+            for (int p = 0; p < 16; p++)
+                product(V + (size_t)p * c->cin, c->cin, c->packed + p * pu, c->cout,
+                        M + (size_t)p * c->cout, nt);
         output_tf(c, M, nt, out, ow, oh, 2 * i - py, 2 * j0 - px);
     }
     if (c->blk & SR_BLK_OUT) {

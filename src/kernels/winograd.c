@@ -109,7 +109,7 @@ sr_status sr__wino_set_bf16(sr__conv *c, int on, sr_error *err)
 int sr__wino_blockable(const sr__conv *c)
 {
 #ifdef SR_HAVE_X86_KERNELS
-    return c->wino && !c->packed_bf16 && c->kern == &sr__conv_kernel_avx512 && c->cin % 16 == 0 &&
+    return c->wino && c->kern == &sr__conv_kernel_avx512 && c->cin % 16 == 0 &&
            c->cout % 16 == 0 && c->pl == c->pr && c->pt == c->pb && c->pl == c->pt && c->pl <= 1 &&
            c->act != SR_ACT_SIGMOID;
 #else
@@ -168,6 +168,18 @@ sr_status sr__conv_set_blocked(sr__conv *c, int blk, sr_error *err)
     free(c->packed);
     c->packed = u;
     c->blk = blk;
+#ifdef SR_HAVE_X86_KERNELS
+    if (c->packed_bf16) { /* the same values as pairs of input channels, per position */
+        size_t words = (size_t)cin / 2 * cout;
+        free(c->packed_bf16);
+        c->packed_bf16 = sr__aligned_alloc(16 * words * sizeof(uint32_t));
+        if (!c->packed_bf16)
+            return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing bf16 weights");
+        for (int p = 0; p < 16; p++)
+            sr__bf16_pack_blocked(u + (size_t)p * cin * cout, cin, cout,
+                                  c->packed_bf16 + p * words);
+    }
+#endif
     return SR_OK;
 }
 
