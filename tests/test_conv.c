@@ -422,9 +422,58 @@ static void test_blocked_layout(void **state)
         blocked_layout(1);
 }
 
+/* Case t on the direct path with c->blk = blk (its input blocked where SR_BLK_IN, its output
+ * where SR_BLK_OUT) against the planar direct kernels: the same bits on 1 and 3 threads, and a
+ * blocked output's ring zeros whatever the buffer held. */
+static void direct_blocked_case(const conv_case *t, unsigned seed, int blk)
+{
+    sr__conv c, b;
+    setup_conv(&c, t, seed);
+    setup_conv(&b, t, seed);
+    assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
+    assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
+    assert_int_equal(sr__conv_set_blocked(&b, blk, NULL), SR_OK);
+    int w = t->w, h = t->h, ow, oh;
+    out_size(&c, w, h, &ow, &oh);
+    size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * ow * oh;
+    size_t bsz = sr__blk_floats(t->cout, ow, oh);
+    float *in = malloc(nin * sizeof(float)), *ref = malloc(nout * sizeof(float));
+    float *got = malloc(nout * sizeof(float)), *bout = sr__aligned_alloc(bsz * sizeof(float));
+    fill_random(in, nin, seed + 400, -1.f, 1.f);
+    float *bin = blk & SR_BLK_IN ? to_blocked(in, t->cin, w, h) : NULL;
+    run_at(&c, in, w, h, ref, ow, oh, 1, 0, 0);
+    for (int threads = 1; threads <= 3; threads += 2) {
+        for (size_t j = 0; j < bsz; j++)
+            bout[j] = NAN;
+        memset(got, 0, nout * sizeof(float));
+        run_at(&b, bin ? bin : in, w, h, blk & SR_BLK_OUT ? bout : got, ow, oh, threads, 0, 0);
+        if (blk & SR_BLK_OUT && !from_blocked(bout, t->cout, ow, oh, got))
+            fail_msg("%d->%d, blk %d: the ring is not zeros", t->cin, t->cout, blk);
+        if (memcmp(got, ref, nout * sizeof(float)))
+            fail_msg("%d->%d %dx%d, blk %d, %d threads: not the planar bits", t->cin, t->cout,
+                     t->k, t->k, blk, threads);
+    }
+    free(in), free(ref), free(got), free(bout), free(bin);
+    free_conv(&c), free_conv(&b);
+}
+
+/* Whether the blocked layout is there (the avx512 kernels); else the test is skipped. */
+static void need_blocked(void)
+{
+    sr__conv c;
+    setup_conv(&c, &cases[1], 1);
+    int ok = sr__conv_pack(&c, NULL) == SR_OK && sr__conv_writes_blocked(&c);
+    free_conv(&c);
+    if (!ok) {
+        unsetenv("SR_CONV");
+        print_message("skipped: the blocked layout needs the avx512 kernels\n");
+        skip();
+    }
+}
+
 /* The direct path with a blocked output (a 3->64 first layer feeding blocked Winograd layers)
- * stores the planar direct path's bits, on 1 and 3 threads, its ring zeros; a 3-channel input
- * cannot be blocked, nor can a sigmoid's output. */
+ * stores the planar direct path's bits; a 3-channel input cannot be blocked, nor can a
+ * sigmoid's output. */
 static void test_direct_blocked_output(void **state)
 {
     (void)state;
@@ -435,41 +484,16 @@ static void test_direct_blocked_output(void **state)
         {3, 16, 5, 1, 1, 2, 2, 2, 2, SR_ACT_RELU, 17, 12},
     };
     setenv("SR_CONV", "direct", 1);
+    need_blocked();
     for (size_t i = 0; i < sizeof dc / sizeof dc[0]; i++) {
-        const conv_case *t = &dc[i];
-        sr__conv c, b;
-        setup_conv(&c, t, 90 + (unsigned)i);
-        setup_conv(&b, t, 90 + (unsigned)i);
-        assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
-        assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
-        if (!sr__conv_writes_blocked(&b)) {
-            free_conv(&c), free_conv(&b);
-            unsetenv("SR_CONV");
-            print_message("skipped: the blocked layout needs the avx512 kernels\n");
-            skip();
-        }
-        if (t->cin % 16) /* 16 input channels: test_direct_blocked_input */
+        if (dc[i].cin % 16) { /* 16 input channels: test_direct_blocked_input */
+            sr__conv b;
+            setup_conv(&b, &dc[i], 1);
+            assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
             assert_int_not_equal(sr__conv_set_blocked(&b, SR_BLK_IN | SR_BLK_OUT, NULL), SR_OK);
-        assert_int_equal(sr__conv_set_blocked(&b, SR_BLK_OUT, NULL), SR_OK);
-        int w = t->w, h = t->h;
-        size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * w * h;
-        size_t bsz = sr__blk_floats(t->cout, w, h);
-        float *in = malloc(nin * sizeof(float)), *ref = malloc(nout * sizeof(float));
-        float *got = malloc(nout * sizeof(float));
-        float *bout = sr__aligned_alloc(bsz * sizeof(float));
-        fill_random(in, nin, 400 + (unsigned)i, -1.f, 1.f);
-        run_at(&c, in, w, h, ref, w, h, 1, 0, 0);
-        for (int threads = 1; threads <= 3; threads += 2) {
-            for (size_t j = 0; j < bsz; j++)
-                bout[j] = NAN;
-            run_at(&b, in, w, h, bout, w, h, threads, 0, 0);
-            if (!from_blocked(bout, t->cout, w, h, got))
-                fail_msg("direct case %zu: the ring is not zeros", i);
-            if (memcmp(got, ref, nout * sizeof(float)))
-                fail_msg("direct case %zu, %d threads: not the planar bits", i, threads);
+            free_conv(&b);
         }
-        free(in), free(ref), free(got), free(bout);
-        free_conv(&c), free_conv(&b);
+        direct_blocked_case(&dc[i], 90 + (unsigned)i, SR_BLK_OUT);
     }
     sr__conv sg;
     setup_conv(&sg, &dc[0], 1);
@@ -480,13 +504,9 @@ static void test_direct_blocked_output(void **state)
     unsetenv("SR_CONV");
 }
 
-/* ncnn's Deconvolution, as its reference implementation defines it: scatter every input pixel
- * times the kernel into the full (w - 1) s + extent (+ output padding) output, then cut the
- * padding from its borders. */
 /* The direct path on a blocked input (direct_blocked.c) gives the planar direct kernels' bits,
  * writing either layout, for every micro-kernel width and output-channel group (80 = 64 + 16),
- * 1x1 to 5x5, dilated, valid and lopsided padding, on 1 and 3 threads; shapes it cannot take
- * are refused. */
+ * 1x1 to 5x5, dilated, valid and lopsided padding; shapes it cannot take are refused. */
 static void test_direct_blocked_input(void **state)
 {
     (void)state;
@@ -501,52 +521,15 @@ static void test_direct_blocked_input(void **state)
         {48, 64, 3, 1, 1, 0, 2, 1, 0, SR_ACT_PRELU, 23, 6},
     };
     setenv("SR_CONV", "direct", 1);
-    for (size_t i = 0; i < sizeof dc / sizeof dc[0]; i++) {
-        const conv_case *t = &dc[i];
-        sr__conv c;
-        setup_conv(&c, t, 110 + (unsigned)i);
-        assert_int_equal(sr__conv_pack(&c, NULL), SR_OK);
-        if (!sr__conv_reads_blocked(&c)) {
-            free_conv(&c);
-            unsetenv("SR_CONV");
-            print_message("skipped: the blocked layout needs the avx512 kernels\n");
-            skip();
-        }
-        int w = t->w, h = t->h, ow, oh;
-        out_size(&c, w, h, &ow, &oh);
-        size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * ow * oh;
-        size_t bsz = sr__blk_floats(t->cout, ow, oh);
-        float *in = malloc(nin * sizeof(float)), *ref = malloc(nout * sizeof(float));
-        float *got = malloc(nout * sizeof(float));
-        float *bout = sr__aligned_alloc(bsz * sizeof(float));
-        fill_random(in, nin, 500 + (unsigned)i, -1.f, 1.f);
-        float *bin = to_blocked(in, t->cin, w, h);
-        run_at(&c, in, w, h, ref, ow, oh, 1, 0, 0);
-        for (int blk = SR_BLK_IN; blk <= (SR_BLK_IN | SR_BLK_OUT); blk += SR_BLK_OUT) {
-            sr__conv b;
-            setup_conv(&b, t, 110 + (unsigned)i);
-            assert_int_equal(sr__conv_pack(&b, NULL), SR_OK);
-            assert_int_equal(sr__conv_set_blocked(&b, blk, NULL), SR_OK);
-            for (int threads = 1; threads <= 3; threads += 2) {
-                for (size_t j = 0; j < bsz; j++)
-                    bout[j] = NAN;
-                memset(got, 0, nout * sizeof(float));
-                run_at(&b, bin, w, h, blk & SR_BLK_OUT ? bout : got, ow, oh, threads, 0, 0);
-                if (blk & SR_BLK_OUT && !from_blocked(bout, t->cout, ow, oh, got))
-                    fail_msg("case %zu: the ring is not zeros", i);
-                if (memcmp(got, ref, nout * sizeof(float)))
-                    fail_msg("case %zu, blk %d, %d threads: not the planar bits", i, blk, threads);
-            }
-            free_conv(&b);
-        }
-        free(in), free(ref), free(got), free(bout), free(bin);
-        free_conv(&c);
-    }
+    need_blocked();
+    for (size_t i = 0; i < sizeof dc / sizeof dc[0]; i++)
+        for (int blk = SR_BLK_IN; blk <= (SR_BLK_IN | SR_BLK_OUT); blk += SR_BLK_OUT)
+            direct_blocked_case(&dc[i], 110 + (unsigned)i, blk);
     static const conv_case no[] = {
-        {64, 64, 3, 1, 2, 1, 1, 1, 1, SR_ACT_NONE, 8, 8},   /* stride 2 */
-        {24, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 8, 8},   /* 24 input channels */
-        {16, 24, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 8, 8},   /* 24 output channels */
-        {16, 16, 7, 1, 1, 3, 3, 3, 3, SR_ACT_NONE, 8, 8},   /* padded past the ring */
+        {64, 64, 3, 1, 2, 1, 1, 1, 1, SR_ACT_NONE, 8, 8}, /* stride 2 */
+        {24, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 8, 8}, /* 24 input channels */
+        {16, 24, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 8, 8}, /* 24 output channels */
+        {16, 16, 7, 1, 1, 3, 3, 3, 3, SR_ACT_NONE, 8, 8}, /* padded past the ring */
         {16, 16, 3, 1, 1, 1, 1, 1, 1, SR_ACT_SIGMOID, 8, 8},
     };
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
@@ -561,6 +544,9 @@ static void test_direct_blocked_input(void **state)
     unsetenv("SR_CONV");
 }
 
+/* ncnn's Deconvolution, as its reference implementation defines it: scatter every input pixel
+ * times the kernel into the full (w - 1) s + extent (+ output padding) output, then cut the
+ * padding from its borders. */
 static void deconv_reference(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                              int oh)
 {

@@ -135,15 +135,14 @@ static const bk_fn bkerns[4][4] = {{bk_16_1, bk_4_1, bk_2_1, bk_1_1},
                                    {bk_12_2, bk_4_2, bk_2_2, bk_1_2},
                                    {bk_8_3, bk_4_3, bk_2_3, bk_1_3},
                                    {bk_6_4, bk_4_4, bk_2_4, bk_1_4}};
-static const int bk_tiles[4][4] = {{16, 4, 2, 1}, {12, 4, 2, 1}, {8, 4, 2, 1}, {6, 4, 2, 1}};
 
 void sr__bf16_product_blocked(const uint32_t *V, int npair, size_t vs, const uint32_t *U,
                               int cout, float *M, size_t ms, int nt)
 {
     for (int co = 0; co < cout;) {
         int nc = (cout - co) / 16 < 4 ? (cout - co) / 16 : 4;
-        for (int t = 0, g = 0; t < nt; t += bk_tiles[nc - 1][g]) {
-            while (t + bk_tiles[nc - 1][g] > nt)
+        for (int t = 0, g = 0; t < nt; t += sr__blk_widths[nc - 1][g]) {
+            while (t + sr__blk_widths[nc - 1][g] > nt)
                 g++;
             bkerns[nc - 1][g](V + (size_t)t * vs, npair, vs, U + co, cout, M + (size_t)t * ms + co,
                               ms);

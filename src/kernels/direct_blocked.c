@@ -99,7 +99,6 @@ static const dk_fn kerns[4][4] = {{dk_16_1, dk_4_1, dk_2_1, dk_1_1},
                                   {dk_12_2, dk_4_2, dk_2_2, dk_1_2},
                                   {dk_8_3, dk_4_3, dk_2_3, dk_1_3},
                                   {dk_6_4, dk_4_4, dk_2_4, dk_1_4}};
-static const int kern_px[4][4] = {{16, 4, 2, 1}, {12, 4, 2, 1}, {8, 4, 2, 1}, {6, 4, 2, 1}};
 
 /* A row of ow outputs for one group of 16 input channels: up to 64 output channels at a time,
  * the widest kernel along the row, then narrower ones for what is left. */
@@ -108,8 +107,8 @@ static void row_group(const float *in, const float *u, int cout, int ow, float *
 {
     for (int co = 0; co < cout;) {
         int nc = (cout - co) / 16 < 4 ? (cout - co) / 16 : 4;
-        for (int x = 0, g = 0; x < ow; x += kern_px[nc - 1][g]) {
-            while (x + kern_px[nc - 1][g] > ow)
+        for (int x = 0, g = 0; x < ow; x += sr__blk_widths[nc - 1][g]) {
+            while (x + sr__blk_widths[nc - 1][g] > ow)
                 g++;
             kerns[nc - 1][g](in + (size_t)x * 16, u + co, acc + (size_t)co / 16 * a->as + x * 16,
                              a, co);

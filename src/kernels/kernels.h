@@ -124,6 +124,10 @@ enum { SR_BLK_IN = 1, SR_BLK_OUT = 2 };
  * one layout throughout (element-wise: a mixed call converts pixel by pixel). */
 #define SR_BLK_ALIKE 4
 #define SR_BLK_PAD 2
+/* The blocked paths' micro-kernels (wino_blocked.c, direct_blocked.c, conv_bf16.c), by vectors
+ * of 16 output channels held (1 .. 4): the tiles or pixels each takes, the widest first, the
+ * narrower ones for the end of a row. */
+static const int sr__blk_widths[4][4] = {{16, 4, 2, 1}, {12, 4, 2, 1}, {8, 4, 2, 1}, {6, 4, 2, 1}};
 size_t sr__blk_floats(int c, int w, int h); /* a blocked buffer of a c x h x w blob */
 /* Where channel k of pixel (x, y) lies in a blocked w x h buffer. */
 static inline size_t sr__blk_at(int k, int x, int y, int w, int h)

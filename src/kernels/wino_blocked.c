@@ -120,15 +120,14 @@ static const kern_fn kerns[4][4] = {{kern_16_1, kern_4_1, kern_2_1, kern_1_1},
                                     {kern_12_2, kern_4_2, kern_2_2, kern_1_2},
                                     {kern_8_3, kern_4_3, kern_2_3, kern_1_3},
                                     {kern_6_4, kern_4_4, kern_2_4, kern_1_4}};
-static const int kern_tiles[4][4] = {{16, 4, 2, 1}, {12, 4, 2, 1}, {8, 4, 2, 1}, {6, 4, 2, 1}};
 
 /* One position's product for nt tiles: 64 output channels at a time, then what is left. */
 static void product(const float *V, int cin, const float *U, int cout, float *M, int nt)
 {
     for (int co = 0; co < cout;) {
         int nc = (cout - co) / 16 < 4 ? (cout - co) / 16 : 4;
-        for (int t = 0, g = 0; t < nt; t += kern_tiles[nc - 1][g]) {
-            while (t + kern_tiles[nc - 1][g] > nt)
+        for (int t = 0, g = 0; t < nt; t += sr__blk_widths[nc - 1][g]) {
+            while (t + sr__blk_widths[nc - 1][g] > nt)
                 g++;
             kerns[nc - 1][g](V + (size_t)t * 16 * cin, cin, U + co, cout,
                              M + (size_t)t * 16 * cout + co);
@@ -196,7 +195,7 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
      * (one each) before its first output: at buffer row 2i - py - pt + SR_BLK_PAD. */
     int px = (int)((rc->ox + 1 - c->pl) & 1), py = (int)((rc->oy + 1 - c->pt) & 1);
     int nbx = (ow + px + 1) / 2, nby = (oh + py + 1) / 2, nch = (nbx + CHUNK - 1) / CHUNK;
-    int unit = kern_tiles[(c->cout < 64 ? c->cout : 64) / 16 - 1][0];
+    int unit = sr__blk_widths[(c->cout < 64 ? c->cout : 64) / 16 - 1][0];
     int chunk = ((nbx + nch - 1) / nch + unit - 1) / unit * unit;
     nch = (nbx + chunk - 1) / chunk;
     int W = w + 2 * SR_BLK_PAD;
