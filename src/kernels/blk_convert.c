@@ -13,7 +13,8 @@ static __m512i plane_index(size_t plane)
                               _mm512_set1_epi32((int)plane));
 }
 
-void sr__blk_row_from_planar(const float *src, size_t plane, int c, int w, float *dst, size_t dplane)
+void sr__blk_row_from_planar(const float *src, size_t plane, int c, int w, float *dst,
+                             size_t dplane)
 {
     const __m512i idx = plane_index(plane);
     for (int cb = 0; cb < c / 16; cb++)

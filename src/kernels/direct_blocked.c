@@ -119,7 +119,7 @@ static void row_group(const float *in, const float *u, int cout, int ow, float *
 
 size_t sr__direct_blocked_own(const sr__conv *c, int ow)
 {
-    return c->blk & SR_BLK_OUT ? 0 : (size_t)c->cout * ((size_t)ow + 15) / 16 * 16;
+    return c->blk & SR_BLK_OUT ? 0 : (size_t)c->cout * (size_t)((ow + 15) / 16 * 16);
 }
 
 void sr__direct_blocked_forward(const sr__conv *c, const float *in, int w, int h, float *out,
@@ -139,8 +139,10 @@ void sr__direct_blocked_forward(const sr__conv *c, const float *in, int w, int h
     while (sr__claim(rc, oh, &rows))
         for (int oy = rows.lo; oy < rows.hi; oy++) {
             /* the window of output (0, oy): input pixel (-pl, oy - pt), in the ring's frame */
-            const float *win = in + ((size_t)(oy - c->pt + SR_BLK_PAD) * W + SR_BLK_PAD - c->pl) * 16;
-            float *acc = blocked ? out + ((size_t)(oy + SR_BLK_PAD) * OW + SR_BLK_PAD) * 16 : rc->own;
+            const float *win =
+                in + ((size_t)(oy - c->pt + SR_BLK_PAD) * W + SR_BLK_PAD - c->pl) * 16;
+            float *acc =
+                blocked ? out + ((size_t)(oy + SR_BLK_PAD) * OW + SR_BLK_PAD) * 16 : rc->own;
             for (int g = 0; g < c->cin / 16; g++) {
                 a.first = g == 0, a.last = g == c->cin / 16 - 1;
                 row_group(win + g * iplane, c->packed + g * gw, c->cout, ow, acc, &a);
