@@ -86,8 +86,8 @@ void *sr__aligned_alloc_lazy(size_t bytes)
      * machine a fault costs microseconds: on a Zen 5 guest they were 18% of an animevideov3 run
      * (perf), and 2 MB pages made whole runs 1.25-2x faster for 2-9% more peak RSS. */
     const size_t huge = (size_t)2 << 20;
-    if (n >= 2 * huge) {
-        void *p = aligned_alloc(huge, n);
+    if (n >= 2 * huge && n <= SIZE_MAX - huge) {
+        void *p = aligned_alloc(huge, (n + huge - 1) / huge * huge); /* C11: a multiple */
         if (p) /* whole 2 MB pages only: a partly used last one would count whole in RSS */
             madvise(p, n / huge * huge, MADV_HUGEPAGE); /* advice: refused, nothing breaks */
         return p;
