@@ -445,11 +445,67 @@ static void test_concat_in_place(void **state)
     sr_model_free(m);
 }
 
+/* A 1x1 and a narrow 3x3 convolution (16 channels: direct, not Winograd) between blocked
+ * neighbours read blocked on the avx512 path (direct_blocked.c; the 3x3 writes planar for the
+ * 16->3 last one), and the net's output is the planar layout's bit for bit. */
+static const char *pointwise_param = "7767517\n5 5\n"
+                                     "Input in 0 1 data\n"
+                                     "Convolution c0 1 1 data a 0=16 1=3 4=1 5=1 6=432\n"
+                                     "Convolution c1 1 1 a b 0=16 1=1 5=1 6=256\n"
+                                     "Convolution c2 1 1 b c 0=16 1=3 4=1 5=1 6=2304\n"
+                                     "Convolution c3 1 1 c output 0=3 1=3 4=1 5=1 6=432\n";
+
+static void test_direct_between_blocked(void **state)
+{
+    (void)state;
+    bytes b = {0};
+    const int wn[4] = {432, 256, 2304, 432}, bn[4] = {16, 16, 16, 3};
+    for (int k = 0; k < 4; k++) {
+        put_floats(&b, wn[k], 1, 0, 31 + (unsigned)k);
+        put_floats(&b, bn[k], 0, 0, 41 + (unsigned)k);
+    }
+    const int w = 21, h = 11;
+    float *y[2];
+    for (int planar = 0; planar < 2; planar++) {
+        sr_model *m = NULL;
+        sr_net *net = NULL;
+        sr_error e;
+        if (planar)
+            setenv("SR_LAYOUT", "planar", 1);
+        if (sr_model_load_memory(pointwise_param, strlen(pointwise_param), b.p, b.n, "pw", NULL, &m,
+                                 &e) ||
+            sr_net_create(m, 32, &net, &e))
+            fail_msg("%s", e.msg);
+        unsetenv("SR_LAYOUT");
+        int in = 0, out = 0;
+        for (int k = 0; k < 4; k++) {
+            char name[3] = {'c', (char)('0' + k), 0};
+            const sr__conv *c = sr__layer_conv(&m->layers[layer_named(m, name)]);
+            in |= (c->blk & SR_BLK_IN ? 1 : 0) << k, out |= (c->blk & SR_BLK_OUT ? 1 : 0) << k;
+        }
+        int avx512 = !planar && !strcmp(sr_kernel_path(), "avx512");
+        assert_int_equal(in, avx512 ? 0x6 : 0);  /* c1, c2 */
+        assert_int_equal(out, avx512 ? 0x3 : 0); /* c0, c1 */
+        fill_random(sr__net_input(net), 3 * (size_t)w * h, 7, 0.f, 1.f);
+        const float *o;
+        sr__shape os;
+        const sr__pass alone = {0, 1, sr__net_own(net), SR_STATS_OWN, NULL};
+        assert_int_equal(sr__net_forward(net, &alone, w, h, 0, 0, &o, &os, &e), SR_OK);
+        y[planar] = malloc(3 * (size_t)w * h * sizeof(float));
+        memcpy(y[planar], o, 3 * (size_t)w * h * sizeof(float));
+        sr_net_free(net);
+        sr_model_free(m);
+    }
+    assert_memory_equal(y[0], y[1], 3 * (size_t)w * h * sizeof(float));
+    free(y[0]), free(y[1]), free(b.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loads_tiny_model),
         cmocka_unit_test(test_concat_in_place),
+        cmocka_unit_test(test_direct_between_blocked),
         cmocka_unit_test(test_add_folds_into_interp),   cmocka_unit_test(test_half_conversion),
         cmocka_unit_test(test_rejects_corrupt_models), cmocka_unit_test(test_embedded_models),
         cmocka_unit_test(test_shared_models),
