@@ -388,15 +388,22 @@ static sr__conv concat_layer(const bytes *b, int k)
     return c;
 }
 
+/* The .bin of n convolutions: layer k's wn[k] weights (tagged fp32) and bn[k] biases. */
+static bytes conv_bin(const int *wn, const int *bn, int n, unsigned seed)
+{
+    bytes b = {0};
+    for (int k = 0; k < n; k++) {
+        put_floats(&b, wn[k], 1, 0, seed + (unsigned)k);
+        put_floats(&b, bn[k], 0, 0, seed + 10 + (unsigned)k);
+    }
+    return b;
+}
+
 static void test_concat_in_place(void **state)
 {
     (void)state;
-    bytes b = {0};
     const int wn[4] = {432, 2304, 2304, 1728}, bn[4] = {16, 16, 16, 3};
-    for (int k = 0; k < 4; k++) {
-        put_floats(&b, wn[k], 1, 0, 11 + (unsigned)k);
-        put_floats(&b, bn[k], 0, 0, 21 + (unsigned)k);
-    }
+    bytes b = conv_bin(wn, bn, 4, 11);
     sr_model *m = NULL;
     sr_net *net = NULL;
     sr_error e;
@@ -458,12 +465,8 @@ static const char *pointwise_param = "7767517\n5 5\n"
 static void test_direct_between_blocked(void **state)
 {
     (void)state;
-    bytes b = {0};
     const int wn[4] = {432, 256, 2304, 432}, bn[4] = {16, 16, 16, 3};
-    for (int k = 0; k < 4; k++) {
-        put_floats(&b, wn[k], 1, 0, 31 + (unsigned)k);
-        put_floats(&b, bn[k], 0, 0, 41 + (unsigned)k);
-    }
+    bytes b = conv_bin(wn, bn, 4, 31);
     const int w = 21, h = 11;
     float *y[2];
     for (int planar = 0; planar < 2; planar++) {
