@@ -45,17 +45,16 @@ sr_status sr__direct_blocked_pack(sr__conv *c, sr_error *err)
     return SR_OK;
 }
 
-/* NT pixels x NC vectors of 16 output channels, 16 input channels. in: the first pixel's window
- * origin in one group's plane (pixels 16 floats apart), toff: the taps' offsets from it; u: the
- * group's weights, rows ld floats apart; acc: the sums, vector c of pixel t at c * as + 16 t,
- * started from bias when first, stored through the activation when last; co: the first output
- * channel. */
+/* NT pixels x NC vectors of 16 output channels of layer c, 16 input channels. in: the first
+ * pixel's window origin in one group's plane (pixels 16 floats apart), toff: the taps' offsets
+ * from it; u: the group's weights, rows c->cout floats apart; acc: the sums, vector k of pixel t
+ * at k * as + 16 t, started from the bias when first, stored through the activation when last;
+ * co: the first output channel. */
 typedef struct {
+    const sr__conv *c;
     const int *toff;
-    int taps, ld, first, last, act;
+    int taps, first, last;
     size_t as;
-    const float *bias, *slope; /* the layer's (slope: PReLU only) */
-    float act_a, act_b;
 } dk_args;
 
 #define KERN(NT, NC)                                                                               \
@@ -65,12 +64,12 @@ typedef struct {
         __m512 s[NT][NC];                                                                          \
         for (int t = 0; t < NT; t++)                                                               \
             for (int c = 0; c < NC; c++)                                                           \
-                s[t][c] = a->first ? _mm512_loadu_ps(a->bias + co + c * 16)                        \
+                s[t][c] = a->first ? _mm512_loadu_ps(a->c->bias + co + c * 16)                     \
                                    : _mm512_load_ps(acc + c * a->as + t * 16);                     \
         for (int ci = 0; ci < 16; ci++)                                                            \
             for (int k = 0; k < a->taps; k++) {                                                    \
                 const float *p = in + a->toff[k] + ci;                                             \
-                const float *w = u + ((size_t)ci * a->taps + k) * a->ld;                           \
+                const float *w = u + ((size_t)ci * a->taps + k) * a->c->cout;                      \
                 __m512 wv[NC];                                                                     \
                 for (int c = 0; c < NC; c++)                                                       \
                     wv[c] = _mm512_loadu_ps(w + c * 16);                                           \
@@ -80,13 +79,13 @@ typedef struct {
                         s[t][c] = _mm512_fmadd_ps(wv[c], x, s[t][c]);                              \
                 }                                                                                  \
             }                                                                                      \
-        const __m512 zero = _mm512_setzero_ps(), hi = _mm512_set1_ps(a->act_b);                   \
+        const __m512 zero = _mm512_setzero_ps(), hi = _mm512_set1_ps(a->c->act_b);                \
         for (int c = 0; c < NC; c++) {                                                             \
-            __m512 sl = a->act == SR_ACT_PRELU ? _mm512_loadu_ps(a->slope + co + c * 16)          \
-                                               : _mm512_set1_ps(a->act_a);                         \
+            __m512 sl = a->c->act == SR_ACT_PRELU ? _mm512_loadu_ps(a->c->slope + co + c * 16)    \
+                                                  : _mm512_set1_ps(a->c->act_a);                   \
             for (int t = 0; t < NT; t++)                                                           \
                 _mm512_store_ps(acc + c * a->as + t * 16,                                          \
-                                a->last ? act_v(a->act, s[t][c], sl, hi, zero) : s[t][c]);         \
+                                a->last ? act_v(a->c->act, s[t][c], sl, hi, zero) : s[t][c]);      \
         }                                                                                          \
     }
 KERN(6, 4) KERN(4, 4) KERN(2, 4) KERN(1, 4)
@@ -102,9 +101,9 @@ static const dk_fn kerns[4][4] = {{dk_16_1, dk_4_1, dk_2_1, dk_1_1},
 
 /* A row of ow outputs for one group of 16 input channels: up to 64 output channels at a time,
  * the widest kernel along the row, then narrower ones for what is left. */
-static void row_group(const float *in, const float *u, int cout, int ow, float *acc,
-                      const dk_args *a)
+static void row_group(const float *in, const float *u, int ow, float *acc, const dk_args *a)
 {
+    const int cout = a->c->cout;
     for (int co = 0; co < cout;) {
         int nc = (cout - co) / 16 < 4 ? (cout - co) / 16 : 4;
         for (int x = 0, g = 0; x < ow; x += sr__blk_widths[nc - 1][g]) {
@@ -132,8 +131,7 @@ void sr__direct_blocked_forward(const sr__conv *c, const float *in, int w, int h
     for (int ky = 0; ky < c->kh; ky++)
         for (int kx = 0; kx < c->kw; kx++)
             toff[ky * c->kw + kx] = (ky * c->dh * W + kx * c->dw) * 16;
-    dk_args a = {toff, taps, c->cout, 0, 0, c->act, blocked ? oplane : (size_t)nrow * 16, c->bias,
-                 c->slope, c->act_a, c->act_b};
+    dk_args a = {c, toff, taps, 0, 0, blocked ? oplane : (size_t)nrow * 16};
     size_t gw = (size_t)16 * taps * c->cout; /* one group's weights */
     sr__span rows = {0, 0, 0};
     while (sr__claim(rc, oh, &rows))
@@ -145,7 +143,7 @@ void sr__direct_blocked_forward(const sr__conv *c, const float *in, int w, int h
                 blocked ? out + ((size_t)(oy + SR_BLK_PAD) * OW + SR_BLK_PAD) * 16 : rc->own;
             for (int g = 0; g < c->cin / 16; g++) {
                 a.first = g == 0, a.last = g == c->cin / 16 - 1;
-                row_group(win + g * iplane, c->packed + g * gw, c->cout, ow, acc, &a);
+                row_group(win + g * iplane, c->packed + g * gw, ow, acc, &a);
             }
             if (blocked)
                 continue;
