@@ -61,15 +61,17 @@ typedef struct {
     static void dk_##NT##_##NC(const float *in, const float *u, float *acc, const dk_args *a,     \
                                int co)                                                      \
     {                                                                                              \
+        const int taps = a->taps, ld = a->c->cout; /* in registers across the loops */            \
+        const int *toff = a->toff;                                                                 \
         __m512 s[NT][NC];                                                                          \
         for (int t = 0; t < NT; t++)                                                               \
             for (int c = 0; c < NC; c++)                                                           \
                 s[t][c] = a->first ? _mm512_loadu_ps(a->c->bias + co + c * 16)                     \
                                    : _mm512_load_ps(acc + c * a->as + t * 16);                     \
         for (int ci = 0; ci < 16; ci++)                                                            \
-            for (int k = 0; k < a->taps; k++) {                                                    \
-                const float *p = in + a->toff[k] + ci;                                             \
-                const float *w = u + ((size_t)ci * a->taps + k) * a->c->cout;                      \
+            for (int k = 0; k < taps; k++) {                                                       \
+                const float *p = in + toff[k] + ci;                                                \
+                const float *w = u + ((size_t)ci * taps + k) * ld;                                 \
                 __m512 wv[NC];                                                                     \
                 for (int c = 0; c < NC; c++)                                                       \
                     wv[c] = _mm512_loadu_ps(w + c * 16);                                           \
