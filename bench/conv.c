@@ -120,9 +120,9 @@ int main(int argc, char **argv)
      * them with bf16 products. */
     const char *fam = sr__conv_kernel_select()->name;
     int two512 = !strcmp(fam, "avx512") && !getenv("SR_KERNEL");
-    for (int s = 0; s < 7 * nshapes; s++) {
-        const shape *sh = &shapes[s / 7];
-        int m = s % 7, blocked = m >= 4, half = m == 3 || m == 6;
+    for (int s = 0; s < 8 * nshapes; s++) {
+        const shape *sh = &shapes[s / 8];
+        int m = s % 8, blocked = m >= 4, half = m == 3 || m == 6, wino4 = m == 7;
         char label[64];
         snprintf(label, sizeof label, "%s %dx%d", sh->what, sh->size, sh->size);
         int wanted = !nfilter;
@@ -142,7 +142,7 @@ int main(int argc, char **argv)
         c.kern = sr__conv_kernel_select();
         int wino = sr__wino_applies(&c), chosen = m < 3 && (m >= 2) == wino && m != 1;
         if (blocked) /* what srgan runs between two blockable layers */
-            chosen = m != 6 && (m == 4) == wino;
+            chosen = m != 6 && !wino4 && (m == 4) == wino; /* F(4x4,3x3): inexact nets only */
         setenv("SR_CONV", m == 5 || m < 2 ? "direct" : "winograd", 1);
         if (m == 1) { /* the shape sr__conv_pick passes over on this CPU */
             sr__conv_pick(&c);
@@ -155,7 +155,8 @@ int main(int argc, char **argv)
             continue;
         }
         if (!bad && blocked)
-            bad = sr__conv_set_blocked(&c, SR_BLK_IN | SR_BLK_OUT, NULL);
+            bad = sr__conv_set_blocked(&c, SR_BLK_IN | SR_BLK_OUT, NULL) ||
+                  (wino4 && sr__conv_set_wino4(&c, NULL));
         else if (!bad && (m == 0 || m == 2) && sr__conv_reads_blocked(&c))
             chosen = 0; /* srgan runs it blocked where its neighbours are too */
         if (bad) {
@@ -169,7 +170,8 @@ int main(int argc, char **argv)
                  : m == 3 ? "wino-bf16"
                  : m == 4 ? "wino-blk"
                  : m == 5 ? "direct-blk"
-                          : "wino-blk-bf16",
+                 : m == 6 ? "wino-blk-bf16"
+                          : "wino4-blk",
                  m < 2 ? (c.kern->cob == 16 ? "16x1" : c.kern->cob == 6 ? "6x4" : c.kern->name)
                        : "");
         if (chosen)

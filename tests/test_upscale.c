@@ -154,9 +154,69 @@ static void test_families_blocked_equals_planar(void **state)
     sr_image in;
     make_test_image(&in, 19, 12, 3, 5); /* tiles of 16: two across, one down */
     const int tiles[] = {256, 16};
+    setenv("SR_WINO4", "0", 1); /* F(4x4,3x3) has bits of its own: test_wino4_nets */
     for (size_t k = 0; k < NNETS; k++)
         blocked_equals_planar(nets[k].name, paths[k], nets[k].in, nets[k].out, &in, tiles, 2);
+    unsetenv("SR_WINO4");
     sr_image_free(&in);
+}
+
+/* F(4x4,3x3) (wino4_blocked.c) runs the Winograd layers blocked on both sides of nets whose
+ * tiles are not exact, and only there: x4plus-anime's 3x3 layers between blocked neighbours, none
+ * of animevideov3's. Its output is the same on 1 and 2 threads and within one level of the
+ * F(2x2,3x3) output (measured: at most 1, in a few pixels), tiled or not. */
+static void test_wino4_nets(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s",
+             shared_path("models/realesrgan/realesrgan-x4plus-anime.param"));
+    sr_model_params mp = sr_model_default_params();
+    sr_model *m4, *m2, *exact;
+    sr_error e;
+    setenv("SR_WINO4", "0", 1);
+    if (sr_model_load_files(path, NULL, &mp, &m2, &e))
+        fail_msg("%s", e.msg);
+    unsetenv("SR_WINO4");
+    if (sr_model_load_files(path, NULL, &mp, &m4, &e))
+        fail_msg("%s", e.msg);
+    exact = load("realesr-animevideov3-x4");
+    int n4 = 0, nexact = 0;
+    for (int i = 0; i < m4->nlayers; i++) {
+        const sr__conv *c = sr__layer_conv(&m4->layers[i]);
+        n4 += c && c->wino4;
+    }
+    for (int i = 0; i < exact->nlayers; i++) {
+        const sr__conv *c = sr__layer_conv(&exact->layers[i]);
+        nexact += c && c->wino4;
+    }
+    assert_int_equal(nexact, 0);
+    if (strcmp(sr_kernel_path(), "avx512") != 0)
+        assert_int_equal(n4, 0);
+    else
+        assert_int_equal(n4, 91);
+    sr_image in;
+    make_test_image(&in, 19, 12, 3, 5);
+    const int tiles[] = {256, 16};
+    for (int t = 0; t < 2; t++) {
+        sr_image ref, one, two;
+        upscale(m2, &in, tiles[t], 1, &ref);
+        upscale(m4, &in, tiles[t], 1, &one);
+        upscale(m4, &in, tiles[t], 2, &two);
+        size_t n = (size_t)ref.w * ref.h * 3;
+        if (memcmp(one.data, two.data, n))
+            fail_msg("x4plus-anime, tile %d: F(4x4,3x3) differs between 1 and 2 threads", tiles[t]);
+        int worst = 0;
+        for (size_t j = 0; j < n; j++)
+            worst = abs(one.data[j] - ref.data[j]) > worst ? abs(one.data[j] - ref.data[j]) : worst;
+        if (getenv("SR_TEST_VERBOSE"))
+            print_message("tile %d: F(4x4,3x3) vs F(2x2,3x3) at most %d levels\n", tiles[t], worst);
+        if (worst > 1)
+            fail_msg("x4plus-anime, tile %d: F(4x4,3x3) %d levels from F(2x2,3x3)", tiles[t], worst);
+        sr_image_free(&ref), sr_image_free(&one), sr_image_free(&two);
+    }
+    sr_image_free(&in);
+    sr_model_free(m4), sr_model_free(m2), sr_model_free(exact);
 }
 
 static void test_channels(void **state)
@@ -313,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_tiled_equals_untiled),
         cmocka_unit_test(test_blocked_equals_planar),
         cmocka_unit_test(test_families_blocked_equals_planar),
+        cmocka_unit_test(test_wino4_nets),
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_tta),
         cmocka_unit_test(test_runner_memory_follows_tile),

@@ -168,6 +168,8 @@ sr__ws_need sr__conv_workspace(const sr__conv *c, int ow, int oh)
 {
     int rs, ph;
 #ifdef SR_HAVE_X86_KERNELS
+    if (c->wino4)
+        return (sr__ws_need){0, sr__wino4_own(c)};
     if (c->blk && c->wino)
         return (sr__ws_need){0, sr__wino_blocked_own(c, ow)};
     if (c->blk & SR_BLK_IN)
@@ -315,6 +317,10 @@ void sr__conv_forward(const sr__conv *c, const float *in, int w, int h, float *o
                       const sr__run *rc)
 {
 #ifdef SR_HAVE_X86_KERNELS
+    if (c->wino4) {
+        sr__wino4_forward(c, in, w, h, out, ow, oh, rc);
+        return;
+    }
     if (c->blk && c->wino) {
         sr__wino_blocked_forward(c, in, w, h, out, ow, oh, rc);
         return;

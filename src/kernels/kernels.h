@@ -24,6 +24,8 @@ typedef struct {
     uint32_t *packed_bf16; /* those weights as bf16 pairs (conv_bf16.c), or NULL: fp32 */
     int blk;             /* SR_BLK_*: which side is channel-blocked, 0: neither; if set on a
                           * Winograd layer, packed holds its weights as [16][cin][cout] */
+    int wino4;           /* blocked both sides and run by F(4x4,3x3) (wino4_blocked.c):
+                          * packed holds [36][cin][cout] */
     const sr__conv_kernel *kern; /* the kernel `packed` was laid out for */
 } sr__conv;
 
@@ -117,13 +119,14 @@ void sr__wino_forward(const sr__conv *c, const float *in, int w, int h, float *o
 sr_status sr__wino_set_bf16(sr__conv *c, int on, sr_error *err);
 
 /* Channel-blocked activations (blocked.c; the Winograd kernel on them in wino_blocked.c):
- * [C/16][h + 4][w + 4][16], the image at (SR_BLK_PAD, SR_BLK_PAD) in a ring of zeros. A
- * convolution with SR_BLK_IN reads its input so, one with SR_BLK_OUT writes its output so. */
+ * [C/16][h + 8][w + 8][16], the image at (SR_BLK_PAD, SR_BLK_PAD) in a ring of zeros 4 pixels
+ * wide (an F(4x4,3x3) patch reaches that far past the image). A convolution with SR_BLK_IN
+ * reads its input so, one with SR_BLK_OUT writes its output so. */
 enum { SR_BLK_IN = 1, SR_BLK_OUT = 2 };
 /* A layer (model.h's blocked hook) that takes either layout on each side but runs fastest with
  * one layout throughout (element-wise: a mixed call converts pixel by pixel). */
 #define SR_BLK_ALIKE 4
-#define SR_BLK_PAD 2
+#define SR_BLK_PAD 4
 /* The blocked paths' micro-kernels (wino_blocked.c, direct_blocked.c, conv_bf16.c), by vectors
  * of 16 output channels held (1 .. 4): the tiles or pixels each takes, the widest first, the
  * narrower ones for the end of a row. */
@@ -135,7 +138,7 @@ static inline size_t sr__blk_at(int k, int x, int y, int w, int h)
     return (((size_t)(k / 16) * (h + 2 * SR_BLK_PAD) + (size_t)(y + SR_BLK_PAD)) *
                 (w + 2 * SR_BLK_PAD) + (size_t)(x + SR_BLK_PAD)) * 16 + (size_t)(k % 16);
 }
-/* Zeroes rows [r0, r1) of the ring of a blocked buffer (rows counted with the ring, 0 .. h + 3). */
+/* Zeroes rows [r0, r1) of the ring of a blocked buffer (rows counted with the ring, 0 .. h + 7). */
 void sr__blk_zero_ring(int c, int w, int h, float *out, int r0, int r1);
 /* Whether c can read and write blocked activations (and then runs wino_blocked.c): Winograd
  * (fp32 or bf16 products) on the AVX-512 kernel, 3x3 with "same" or no padding (waifu2x),
@@ -154,6 +157,16 @@ sr_status sr__conv_set_blocked(sr__conv *c, int blk, sr_error *err);
 size_t sr__wino_blocked_own(const sr__conv *c, int w); /* per-thread scratch floats */
 void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, float *out,
                               int ow, int oh, const sr__run *rc);
+/* The blocked Winograd products: M[t][co] = sum_ci V[t][ci] U[ci][co] for one position of nt
+ * tiles, a tile's P positions of V (cin floats each) and of M (cout) one after another. */
+void sr__blk_product(const float *V, int cin, const float *U, int cout, float *M, int nt, int P);
+/* F(4x4,3x3) (wino4_blocked.c), for an fp32 Winograd layer blocked on both sides in a net whose
+ * tiles need not be exact (its output depends on where blocks start): repacks its weights for
+ * good and sets wino4; then its scratch and forward pass. */
+sr_status sr__conv_set_wino4(sr__conv *c, sr_error *err);
+size_t sr__wino4_own(const sr__conv *c); /* per-thread scratch floats */
+void sr__wino4_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
+                       int oh, const sr__run *rc);
 /* Direct convolution on blocked input (direct_blocked.c): stride 1, channels in multiples of
  * 16, no side padded by more than the ring; the same sums in the same order as the planar
  * direct kernels, so the same bits. Its packing: weights [cin][kh kw][cout]. */

@@ -87,10 +87,10 @@ static void input_tf(const float *in, int cin, int W, size_t plane, int y0, int 
 }
 
 /* M[t][co] = sum_ci V[t][ci] U[ci][co] for one position, NT tiles x NC vectors of 16 output
- * channels; U rows ld floats apart (the layer's cout), a tile's V and M rows 16 x cin and
- * 16 x ld apart (the other positions between). */
+ * channels; U rows ld floats apart (the layer's cout), a tile's V and M rows P x cin and
+ * P x ld apart (its P positions, the others between). */
 #define KERN(NT, NC)                                                                               \
-    static void kern_##NT##_##NC(const float *v, int cin, const float *u, int ld, float *m)       \
+    static void kern_##NT##_##NC(const float *v, int cin, const float *u, int ld, float *m, int P)\
     {                                                                                              \
         __m512 acc[NT][NC];                                                                        \
         for (int t = 0; t < NT; t++)                                                               \
@@ -101,36 +101,35 @@ static void input_tf(const float *in, int cin, int W, size_t plane, int y0, int 
             for (int c = 0; c < NC; c++)                                                           \
                 w[c] = _mm512_load_ps(u + (size_t)ci * ld + c * 16);                               \
             for (int t = 0; t < NT; t++) {                                                         \
-                __m512 x = _mm512_set1_ps(v[(size_t)t * 16 * cin + ci]);                           \
+                __m512 x = _mm512_set1_ps(v[(size_t)t * P * cin + ci]);                            \
                 for (int c = 0; c < NC; c++)                                                       \
                     acc[t][c] = _mm512_fmadd_ps(x, w[c], acc[t][c]);                               \
             }                                                                                      \
         }                                                                                          \
         for (int t = 0; t < NT; t++)                                                               \
             for (int c = 0; c < NC; c++)                                                           \
-                _mm512_store_ps(m + (size_t)t * 16 * ld + c * 16, acc[t][c]);                      \
+                _mm512_store_ps(m + (size_t)t * P * ld + c * 16, acc[t][c]);                       \
     }
 KERN(6, 4) KERN(4, 4) KERN(2, 4) KERN(1, 4)
 KERN(8, 3) KERN(4, 3) KERN(2, 3) KERN(1, 3)
 KERN(12, 2) KERN(4, 2) KERN(2, 2) KERN(1, 2)
 KERN(16, 1) KERN(4, 1) KERN(2, 1) KERN(1, 1)
 
-typedef void (*kern_fn)(const float *, int, const float *, int, float *);
+typedef void (*kern_fn)(const float *, int, const float *, int, float *, int);
 static const kern_fn kerns[4][4] = {{kern_16_1, kern_4_1, kern_2_1, kern_1_1},
                                     {kern_12_2, kern_4_2, kern_2_2, kern_1_2},
                                     {kern_8_3, kern_4_3, kern_2_3, kern_1_3},
                                     {kern_6_4, kern_4_4, kern_2_4, kern_1_4}};
 
-/* One position's product for nt tiles: 64 output channels at a time, then what is left. */
-static void product(const float *V, int cin, const float *U, int cout, float *M, int nt)
+void sr__blk_product(const float *V, int cin, const float *U, int cout, float *M, int nt, int P)
 {
     for (int co = 0; co < cout;) {
         int nc = (cout - co) / 16 < 4 ? (cout - co) / 16 : 4;
         for (int t = 0, g = 0; t < nt; t += sr__blk_widths[nc - 1][g]) {
             while (t + sr__blk_widths[nc - 1][g] > nt)
                 g++;
-            kerns[nc - 1][g](V + (size_t)t * 16 * cin, cin, U + co, cout,
-                             M + (size_t)t * 16 * cout + co);
+            kerns[nc - 1][g](V + (size_t)t * P * cin, cin, U + co, cout,
+                             M + (size_t)t * P * cout + co, P);
         }
         co += 16 * nc;
     }
@@ -223,8 +222,8 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
                                          M + (size_t)p * c->cout, (size_t)16 * c->cout, nt);
         } else
             for (int p = 0; p < 16; p++)
-                product(V + (size_t)p * c->cin, c->cin, c->packed + p * pu, c->cout,
-                        M + (size_t)p * c->cout, nt);
+                sr__blk_product(V + (size_t)p * c->cin, c->cin, c->packed + p * pu, c->cout,
+                                M + (size_t)p * c->cout, nt, 16);
         output_tf(c, M, nt, out, ow, oh, 2 * i - py, 2 * j0 - px);
     }
     if (c->blk & SR_BLK_OUT) {

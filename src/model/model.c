@@ -147,9 +147,10 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
  * blob planar (the same bits, slower; for comparisons). */
 static sr_status plan_layouts(sr_model *m, sr_error *err)
 {
-    const char *env = getenv("SR_LAYOUT");
+    const char *env = getenv("SR_LAYOUT"), *w4 = getenv("SR_WINO4");
     if (env && !strcmp(env, "planar"))
         return SR_OK;
+    int no_wino4 = w4 && !strcmp(w4, "0");
     int *root = malloc((size_t)m->nblobs * sizeof *root);
     sr__shape *sh = calloc((size_t)m->nblobs, sizeof *sh); /* all planar yet: nominal shapes */
     if (!root || !sh) {
@@ -220,6 +221,13 @@ static sr_status plan_layouts(sr_model *m, sr_error *err)
         int blk = (m->blob_blk[l->in[0]] ? SR_BLK_IN : 0) | (m->blob_blk[l->out[0]] ? SR_BLK_OUT : 0);
         if (blk)
             s = sr__conv_set_blocked(c, blk, err);
+#ifdef SR_HAVE_X86_KERNELS
+        /* Where tiles cannot be exact anyway, the larger Winograd between blocked layers: its
+         * output depends on where a tile starts (wino4_blocked.c). SR_WINO4=0: F(2x2,3x3). */
+        if (!s && !m->exact_tiles && blk == (SR_BLK_IN | SR_BLK_OUT) && c->wino &&
+            !c->packed_bf16 && !no_wino4)
+            s = sr__conv_set_wino4(c, err);
+#endif
     }
     return s;
 }
