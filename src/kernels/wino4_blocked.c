@@ -49,7 +49,7 @@ sr_status sr__conv_set_wino4(sr__conv *c, sr_error *err)
         return sr__err(err, SR_E_UNSUPPORTED, "convolution: no F(4x4,3x3) path for this one");
     int cin = c->cin, cout = c->cout;
     size_t pu = (size_t)cin * cout;
-    float *u = sr__aligned_alloc(36 * pu * sizeof(float));
+    float *u = sr__aligned_alloc_lazy(36 * pu * sizeof(float)); /* all written */
     if (!u)
         return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing weights");
     /* output channel co's taps lie 9 cin floats apart */

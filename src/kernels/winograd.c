@@ -158,7 +158,7 @@ sr_status sr__conv_set_blocked(sr__conv *c, int blk, sr_error *err)
     }
     int cin = c->cin, cout = c->cout; /* the AVX-512 kernel's blocks are 16 output channels */
     size_t per = pos_floats(c);
-    float *u = sr__aligned_alloc((size_t)16 * cin * cout * sizeof(float));
+    float *u = sr__aligned_alloc_lazy((size_t)16 * cin * cout * sizeof(float)); /* all written */
     if (!u)
         return sr__err(err, SR_E_NOMEM, "convolution: out of memory packing weights");
     for (int p = 0; p < 16; p++)
