@@ -4,6 +4,7 @@
 #include "kernels.h"
 
 #include <immintrin.h>
+#include <string.h>
 
 /* Channel k's offset within its group of 16 planes, for gathers and scatters. */
 static __m512i plane_index(size_t plane)
@@ -21,6 +22,27 @@ void sr__blk_row_from_planar(const float *src, size_t plane, int c, int w, float
         for (int x = 0; x < w; x++)
             _mm512_store_ps(dst + cb * dplane + (size_t)x * 16,
                             _mm512_i32gather_ps(idx, src + (size_t)cb * 16 * plane + x, 4));
+}
+
+void sr__blk_rows_from_planar(const float *in, int c, int w, int h, int y0, int n, float *out)
+{
+    int W = w + 2 * SR_BLK_PAD;
+    size_t dplane = (size_t)n * W * 16;
+    for (int r = 0; r < n; r++) {
+        int y = y0 + r;
+        for (int cb = 0; cb < c / 16; cb++) {
+            float *o = out + cb * dplane + (size_t)r * W * 16;
+            if (y < 0 || y >= h)
+                memset(o, 0, (size_t)W * 16 * sizeof(float));
+            else {
+                memset(o, 0, SR_BLK_PAD * 16 * sizeof(float));
+                memset(o + (size_t)(W - SR_BLK_PAD) * 16, 0, SR_BLK_PAD * 16 * sizeof(float));
+            }
+        }
+        if (y >= 0 && y < h)
+            sr__blk_row_from_planar(in + (size_t)y * w, (size_t)w * h, c, w,
+                                    out + ((size_t)r * W + SR_BLK_PAD) * 16, dplane);
+    }
 }
 
 void sr__blk_store_rows(const float *band, int c, int w, int rows, float *out, int h, int y0)

@@ -169,7 +169,7 @@ sr__ws_need sr__conv_workspace(const sr__conv *c, int ow, int oh)
     int rs, ph;
 #ifdef SR_HAVE_X86_KERNELS
     if (c->wino4)
-        return (sr__ws_need){0, sr__wino4_own(c)};
+        return (sr__ws_need){0, sr__wino4_own(c, ow)};
     if (c->blk && c->wino)
         return (sr__ws_need){0, sr__wino_blocked_own(c, ow)};
     if (c->blk & SR_BLK_IN)

@@ -24,8 +24,7 @@ typedef struct {
     uint32_t *packed_bf16; /* those weights as bf16 pairs (conv_bf16.c), or NULL: fp32 */
     int blk;             /* SR_BLK_*: which side is channel-blocked, 0: neither; if set on a
                           * Winograd layer, packed holds its weights as [16][cin][cout] */
-    int wino4;           /* blocked both sides and run by F(4x4,3x3) (wino4_blocked.c):
-                          * packed holds [36][cin][cout] */
+    int wino4;           /* run by F(4x4,3x3) (wino4_blocked.c): packed holds [36][cin][cout] */
     const sr__conv_kernel *kern; /* the kernel `packed` was laid out for */
 } sr__conv;
 
@@ -160,11 +159,12 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
 /* The blocked Winograd products: M[t][co] = sum_ci V[t][ci] U[ci][co] for one position of nt
  * tiles, a tile's P positions of V (cin floats each) and of M (cout) one after another. */
 void sr__blk_product(const float *V, int cin, const float *U, int cout, float *M, int nt, int P);
-/* F(4x4,3x3) (wino4_blocked.c), for an fp32 Winograd layer blocked on both sides in a net whose
- * tiles need not be exact (its output depends on where blocks start): repacks its weights for
- * good and sets wino4; then its scratch and forward pass. */
+/* F(4x4,3x3) (wino4_blocked.c), for an fp32 layer that sr__wino_blockable takes, in a net whose
+ * tiles need not be exact (its output depends on where blocks start), either side blocked or
+ * planar as c->blk says (set that first): repacks its weights for good and sets wino4; then its
+ * scratch and forward pass. */
 sr_status sr__conv_set_wino4(sr__conv *c, sr_error *err);
-size_t sr__wino4_own(const sr__conv *c); /* per-thread scratch floats */
+size_t sr__wino4_own(const sr__conv *c, int w); /* per-thread scratch floats; w: output width */
 void sr__wino4_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
                        int oh, const sr__run *rc);
 /* Direct convolution on blocked input (direct_blocked.c): stride 1, channels in multiples of
@@ -183,6 +183,10 @@ void sr__blk_store_rows(const float *band, int c, int w, int rows, float *out, i
  * floats apart); */
 void sr__blk_row_from_planar(const float *src, size_t plane, int c, int w, float *dst,
                              size_t dplane);
+/* image rows y0 .. y0 + n - 1 (those outside the image: zeros) of a planar c x h x w in, as n
+ * rows of a blocked buffer with the ring's columns (groups of 16 channels n rows apart): what a
+ * row of Winograd blocks reads of a planar input; */
+void sr__blk_rows_from_planar(const float *in, int c, int w, int h, int y0, int n, float *out);
 #ifdef __AVX512F__
 #include <immintrin.h>
 /* output row oy's pixels x0 .. x0 + n - 1 (n <= 16; px[j]: pixel x0 + j's 16 channels, group

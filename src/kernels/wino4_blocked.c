@@ -1,5 +1,5 @@
-/* wino4_blocked.c - Winograd F(4x4,3x3) on channel-blocked activations (AVX-512F), for the nets
- * whose tiles need not be exact.
+/* wino4_blocked.c - Winograd F(4x4,3x3) in the channel-blocked kernels' way (AVX-512F), for the
+ * nets whose tiles need not be exact.
  *
  * Each 4x4 block of output comes from its 6x6 input patch: 36 products per input channel where
  * direct convolution needs 144 and F(2x2,3x3) 64 (2.25 per output against 4). It is not used
@@ -14,9 +14,11 @@
  * within 0.4x (tests/test_conv.c), so bf16 layers stay on wino_blocked.c.
  *
  * Layout and flow are wino_blocked.c's (a row of blocks in chunks of tiles; V and M tile-major,
- * a tile's 36 positions one after another; its micro-kernels, sr__blk_product), reading and
- * writing blocked buffers only: a patch may reach 4 pixels past the image, which the ring
- * (SR_BLK_PAD) holds as zeros.
+ * a tile's 36 positions one after another; its micro-kernels, sr__blk_product). A patch may
+ * reach 4 pixels past the image, which a blocked input's ring (SR_BLK_PAD) holds as zeros; a
+ * planar input has each row of blocks' 6 rows converted, ring included, into the thread's
+ * scratch, and a planar output gets 4 tiles' pixels at a time scattered to its planes, so every
+ * fp32 Winograd layer of such a net runs it, whatever its neighbours' layouts.
  *
  * The transforms (Lavin and Gray 2016, points 0, 1, -1, 2, -2, infinity):
  *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
@@ -45,7 +47,7 @@ sr_status sr__conv_set_wino4(sr__conv *c, sr_error *err)
     static const float G[6][3] = {{1.f / 4, 0, 0},           {-1.f / 6, -1.f / 6, -1.f / 6},
                                   {-1.f / 6, 1.f / 6, -1.f / 6}, {1.f / 24, 1.f / 12, 1.f / 6},
                                   {1.f / 24, -1.f / 12, 1.f / 6}, {0, 0, 1}};
-    if (c->blk != (SR_BLK_IN | SR_BLK_OUT) || !c->wino || !c->weight || c->packed_bf16)
+    if (!sr__wino_blockable(c) || !c->weight || c->packed_bf16)
         return sr__err(err, SR_E_UNSUPPORTED, "convolution: no F(4x4,3x3) path for this one");
     int cin = c->cin, cout = c->cout;
     size_t pu = (size_t)cin * cout;
@@ -139,18 +141,20 @@ static void input_tf(const float *in, int cin, int W, size_t plane, int y0, int 
 }
 
 /* A^T m A of tiles t < nt, plus bias, through the activation: output rows oy0 .. oy0 + 3 and
- * columns ox0 + 4t .. ox0 + 4t + 3, those inside ow x oh stored blocked. */
+ * columns ox0 + 4t .. ox0 + 4t + 3, those inside ow x oh stored (blocked, or 4 tiles at a time
+ * into the planes of a planar out). */
 static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int ow, int oh,
                       int oy0, int ox0)
 {
     size_t ms = (size_t)c->cout;
-    int W = ow + 2 * SR_BLK_PAD;
+    int W = ow + 2 * SR_BLK_PAD, blocked = c->blk & SR_BLK_OUT;
     size_t bplane = (size_t)(oh + 2 * SR_BLK_PAD) * W * 16;
     const __m512 zero = _mm512_setzero_ps(), hi = _mm512_set1_ps(c->act_b);
     for (int cb = 0; cb < c->cout / 16; cb++) {
         __m512 bias = _mm512_loadu_ps(c->bias + cb * 16);
         __m512 a = c->act == SR_ACT_PRELU ? _mm512_loadu_ps(c->slope + cb * 16)
                                           : _mm512_set1_ps(c->act_a);
+        __m512 px[4][16]; /* planar: four output rows of up to 4 tiles */
         for (int t = 0; t < nt; t++) {
             const float *m = M + (size_t)t * 36 * ms + cb * 16;
             __m512 s[4][6]; /* s[r][b]: row r of A^T m, column b */
@@ -168,18 +172,29 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
                     break;
                 __m512 y[4];
                 AT6(s[r], y);
+                for (int q = 0; q < 4; q++)
+                    y[q] = act_v(c->act, _mm512_add_ps(y[q], bias), a, hi, zero);
+                if (!blocked) {
+                    for (int q = 0; q < 4; q++)
+                        px[r][4 * (t % 4) + q] = y[q];
+                    if (t % 4 == 3 || t == nt - 1)
+                        sr__blk_store_planar(px[r], 4 * (t % 4 + 1), out, cb, ow, oh, oy,
+                                             ox0 + 4 * (t - t % 4));
+                    continue;
+                }
                 float *o = out + cb * bplane + ((size_t)(oy + SR_BLK_PAD) * W + SR_BLK_PAD) * 16;
                 for (int q = 0; q < 4 && ox0 + 4 * t + q < ow; q++)
-                    _mm512_store_ps(o + (size_t)(ox0 + 4 * t + q) * 16,
-                                    act_v(c->act, _mm512_add_ps(y[q], bias), a, hi, zero));
+                    _mm512_store_ps(o + (size_t)(ox0 + 4 * t + q) * 16, y[q]);
             }
         }
     }
 }
 
-size_t sr__wino4_own(const sr__conv *c)
+size_t sr__wino4_own(const sr__conv *c, int w)
 {
-    return (size_t)36 * (size_t)(chunk_for(c) + CHUNK_PAD) * (size_t)(c->cin + c->cout);
+    int win = w + 2 - c->pl - c->pr; /* the input's width: a valid layer's is the output's + 2 */
+    size_t rows = c->blk & SR_BLK_IN ? 0 : (size_t)6 * (win + 2 * SR_BLK_PAD) * c->cin;
+    return (size_t)36 * (size_t)(chunk_for(c) + CHUNK_PAD) * (size_t)(c->cin + c->cout) + rows;
 }
 
 void sr__wino4_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,
@@ -193,22 +208,27 @@ void sr__wino4_forward(const sr__conv *c, const float *in, int w, int h, float *
     int chunk = ((nbx + nch - 1) / nch + unit - 1) / unit * unit;
     nch = (nbx + chunk - 1) / chunk;
     int W = w + 2 * SR_BLK_PAD;
-    size_t plane = (size_t)(h + 2 * SR_BLK_PAD) * W * 16, pu = (size_t)c->cin * c->cout;
+    int planar = !(c->blk & SR_BLK_IN); /* then the row of blocks' 6 rows, blocked, in rows */
+    size_t plane = (size_t)(planar ? 6 : h + 2 * SR_BLK_PAD) * W * 16, pu = (size_t)c->cin * c->cout;
     size_t ntmax = (size_t)target + CHUNK_PAD;
-    float *V = rc->own, *M = V + 36 * ntmax * c->cin;
+    float *V = rc->own, *M = V + 36 * ntmax * c->cin, *rows = M + 36 * ntmax * c->cout;
     sr__span rows_of_blocks = {0, 0, 0};
     while (sr__claim(rc, nby, &rows_of_blocks))
         for (int item = rows_of_blocks.lo * nch; item < rows_of_blocks.hi * nch; item++) {
             int i = item / nch, j0 = item % nch * chunk;
             int nt = nbx - j0 < chunk ? nbx - j0 : chunk;
-            input_tf(in, c->cin, W, plane, 4 * i - c->pt + SR_BLK_PAD,
-                     4 * j0 - c->pl + SR_BLK_PAD, nt, V);
+            if (planar && j0 == 0)
+                sr__blk_rows_from_planar(in, c->cin, w, h, 4 * i - c->pt, 6, rows);
+            input_tf(planar ? rows : in, c->cin, W, plane,
+                     planar ? 0 : 4 * i - c->pt + SR_BLK_PAD, 4 * j0 - c->pl + SR_BLK_PAD, nt, V);
             for (int p = 0; p < 36; p++)
                 sr__blk_product(V + (size_t)p * c->cin, c->cin, c->packed + p * pu, c->cout,
                                 M + (size_t)p * c->cout, nt, 36);
             output_tf(c, M, nt, out, ow, oh, 4 * i, 4 * j0);
         }
-    size_t r0, r1;
-    sr__share((size_t)oh + 2 * SR_BLK_PAD, rc->ith, rc->nth, &r0, &r1);
-    sr__blk_zero_ring(c->cout, ow, oh, out, (int)r0, (int)r1);
+    if (c->blk & SR_BLK_OUT) {
+        size_t r0, r1;
+        sr__share((size_t)oh + 2 * SR_BLK_PAD, rc->ith, rc->nth, &r0, &r1);
+        sr__blk_zero_ring(c->cout, ow, oh, out, (int)r0, (int)r1);
+    }
 }

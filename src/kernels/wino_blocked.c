@@ -30,29 +30,6 @@
 #define CHUNK 32
 #define CHUNK_MAX (CHUNK + 15)
 
-/* Image rows y0 .. y0 + 3 (those outside the image: zeros) of planar in, c channels (a multiple
- * of 16), as 4 rows of a blocked buffer with the ring's columns: what one row of blocks reads. */
-static void from_planar(const float *in, int c, int w, int h, int y0, float *out)
-{
-    int W = w + 2 * SR_BLK_PAD;
-    size_t dplane = (size_t)4 * W * 16;
-    for (int r = 0; r < 4; r++) {
-        int y = y0 + r;
-        for (int cb = 0; cb < c / 16; cb++) {
-            float *o = out + cb * dplane + (size_t)r * W * 16;
-            if (y < 0 || y >= h)
-                memset(o, 0, (size_t)W * 16 * sizeof(float));
-            else {
-                memset(o, 0, SR_BLK_PAD * 16 * sizeof(float));
-                memset(o + (size_t)(W - SR_BLK_PAD) * 16, 0, SR_BLK_PAD * 16 * sizeof(float));
-            }
-        }
-        if (y >= 0 && y < h)
-            sr__blk_row_from_planar(in + (size_t)y * w, (size_t)w * h, c, w,
-                           out + ((size_t)r * W + SR_BLK_PAD) * 16, dplane);
-    }
-}
-
 /* V[t][p][cin] = B^T d B of tiles t < nt, tile t's patch at row y0, column x0 + 2t of the
  * blocked buffer (W pixels a row, plane floats per 16 channels). Tile-major, a tile's 16
  * positions one after another as the output transform reads M: 6% faster than position-major
@@ -211,7 +188,7 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
         int i = item / nch, j0 = item % nch * chunk, y0 = 2 * i - py - c->pt;
         int nt = nbx - j0 < chunk ? nbx - j0 : chunk;
         if (planar && j0 == 0)
-            from_planar(in, c->cin, w, h, y0, rows);
+            sr__blk_rows_from_planar(in, c->cin, w, h, y0, 4, rows);
         input_tf(planar ? rows : in, c->cin, W, plane, planar ? 0 : y0 + SR_BLK_PAD,
                  2 * j0 - px - c->pl + SR_BLK_PAD, nt, V);
         if (c->packed_bf16) { /* V rounded to pairs once, then the 16 products */

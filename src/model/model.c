@@ -222,10 +222,9 @@ static sr_status plan_layouts(sr_model *m, sr_error *err)
         if (blk)
             s = sr__conv_set_blocked(c, blk, err);
 #ifdef SR_HAVE_X86_KERNELS
-        /* Where tiles cannot be exact anyway, the larger Winograd between blocked layers: its
-         * output depends on where a tile starts (wino4_blocked.c). SR_WINO4=0: F(2x2,3x3). */
-        if (!s && !m->exact_tiles && blk == (SR_BLK_IN | SR_BLK_OUT) && c->wino &&
-            !c->packed_bf16 && !no_wino4)
+        /* Where tiles cannot be exact anyway, the larger Winograd: its output depends on where
+         * a tile starts (wino4_blocked.c). SR_WINO4=0: F(2x2,3x3). */
+        if (!s && !m->exact_tiles && sr__wino_blockable(c) && !c->packed_bf16 && !no_wino4)
             s = sr__conv_set_wino4(c, err);
 #endif
     }
