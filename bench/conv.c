@@ -3,7 +3,8 @@
  * convolution: the way the batch uses them). Each shape runs direct, by Winograd, and by
  * Winograd with bf16 products where the CPU has AVX512_BF16 ("wino-bf16"), and by Winograd and
  * direct on channel-blocked activations where the avx512 kernel runs ("wino-blk", "direct-blk",
- * "wino-blk-bf16"; wino_blocked.c, direct_blocked.c: what srgan runs between two such layers);
+ * "wino-blk-bf16"; wino_blocked.c, direct_blocked.c: what srgan runs between two such layers),
+ * and by F(4x4,3x3) ("wino4-blk", wino4_blocked.c: what nets whose tiles are not exact run);
  * Winograd's
  * GFLOP/s are direct-equivalent (the direct FLOP count over its time), so above 100% of peak
  * means faster than any direct kernel can be. "auto" marks the path srgan picks for the shape.
@@ -75,6 +76,7 @@ static void fill(float *v, size_t n, unsigned seed)
 typedef struct {
     const char *what;
     int cin, cout, k, size;
+    int inexact; /* a layer of a net whose tiles are not exact (RRDB): srgan runs F(4x4,3x3) */
 } shape;
 
 int main(int argc, char **argv)
@@ -103,11 +105,11 @@ int main(int argc, char **argv)
     printf("\nconvolution kernels: %s (percentages against the %s peak above)\n\n", path,
            !strcmp(path, "avx512") ? "AVX-512" : "AVX2");
     shape shapes[] = {
-        {"first conv 3->64", 3, 64, 3, 64},      {"first conv 3->64", 3, 64, 3, 256},
-        {"body 64->64", 64, 64, 3, 64},          {"body 64->64", 64, 64, 3, 256},
-        {"last conv 64->48", 64, 48, 3, 64},     {"last conv 64->48", 64, 48, 3, 256},
-        {"RRDB 64->32", 64, 32, 3, 64},          {"RRDB concat 160->32", 160, 32, 3, 64},
-        {"RRDB concat 192->64", 192, 64, 3, 64},
+        {"first conv 3->64", 3, 64, 3, 64, 0},      {"first conv 3->64", 3, 64, 3, 256, 0},
+        {"body 64->64", 64, 64, 3, 64, 0},          {"body 64->64", 64, 64, 3, 256, 0},
+        {"last conv 64->48", 64, 48, 3, 64, 0},     {"last conv 64->48", 64, 48, 3, 256, 0},
+        {"RRDB 64->32", 64, 32, 3, 64, 1},          {"RRDB concat 160->32", 160, 32, 3, 64, 1},
+        {"RRDB concat 192->64", 192, 64, 3, 64, 1},
     };
     int nshapes = quick && !nfilter ? 4 : (int)(sizeof shapes / sizeof shapes[0]);
     printf("(* = the path srgan picks for the shape)\n");
@@ -117,7 +119,8 @@ int main(int argc, char **argv)
     /* Per shape: 0 direct with the kernel srgan picks, 1 direct with the other AVX-512 block
      * shape (16x1 or 6x4, conv_avx512*.c), 2 Winograd, 3 Winograd with bf16 products, 4 Winograd
      * on channel-blocked input and output, 5 direct on them (direct_blocked.c), 6 Winograd on
-     * them with bf16 products. */
+     * them with bf16 products, 7 F(4x4,3x3) on them (wino4_blocked.c: nets whose tiles are not
+     * exact). */
     const char *fam = sr__conv_kernel_select()->name;
     int two512 = !strcmp(fam, "avx512") && !getenv("SR_KERNEL");
     for (int s = 0; s < 8 * nshapes; s++) {
@@ -142,7 +145,7 @@ int main(int argc, char **argv)
         c.kern = sr__conv_kernel_select();
         int wino = sr__wino_applies(&c), chosen = m < 3 && (m >= 2) == wino && m != 1;
         if (blocked) /* what srgan runs between two blockable layers */
-            chosen = m != 6 && !wino4 && (m == 4) == wino; /* F(4x4,3x3): inexact nets only */
+            chosen = m != 6 && (wino ? (sh->inexact ? wino4 : m == 4) : m == 5);
         setenv("SR_CONV", m == 5 || m < 2 ? "direct" : "winograd", 1);
         if (m == 1) { /* the shape sr__conv_pick passes over on this CPU */
             sr__conv_pick(&c);
