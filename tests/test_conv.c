@@ -26,6 +26,20 @@ static const conv_case cases[] = {
     {5, 6, 3, 1, 3, 1, 2, 2, 0, SR_ACT_SIGMOID, 29, 14},
 };
 
+/* 3x3 stride-1 cases for the blocked Winograd paths: partial blocks at both edges, every
+ * activation, "same" and valid padding (waifu2x), 192 input channels (an RRDB's dense layers). */
+static const conv_case wino_cases[] = {
+    {64, 64, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 50, 9},
+    {64, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 17, 5},
+    {16, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_RELU, 13, 7},
+    {48, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 71, 4},
+    {32, 16, 3, 1, 1, 1, 1, 1, 1, SR_ACT_CLIP, 9, 6},
+    {192, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 11, 10},
+    {32, 64, 3, 1, 1, 0, 0, 0, 0, SR_ACT_LEAKY, 23, 12}, /* valid: 21 x 10 out */
+    {16, 16, 3, 1, 1, 0, 0, 0, 0, SR_ACT_NONE, 6, 5},
+};
+#define NWINO_CASES (sizeof wino_cases / sizeof wino_cases[0])
+
 static void setup_conv(sr__conv *c, const conv_case *t, unsigned seed)
 {
     *c = (sr__conv){.cin = t->cin, .cout = t->cout, .kw = t->k, .kh = t->k, .dw = t->dil,
@@ -261,6 +275,23 @@ static int bf16_available(void)
     return 0;
 }
 
+/* Each output's sum of |w x| over its window: the reference on |w| and |x|, bias and activation
+ * off (the scale of a fast path's rounding error). */
+static void abs_sums(const sr__conv *c, const float *in, int w, int h, float *mag, int ow, int oh)
+{
+    size_t nw = (size_t)c->cout * c->cin * c->kh * c->kw, nin = (size_t)c->cin * w * h;
+    float *aw = malloc(nw * sizeof(float)), *ain = malloc(nin * sizeof(float));
+    float *zero = calloc((size_t)c->cout, sizeof(float));
+    for (size_t j = 0; j < nw; j++)
+        aw[j] = fabsf(c->weight[j]);
+    for (size_t j = 0; j < nin; j++)
+        ain[j] = fabsf(in[j]);
+    sr__conv a = *c;
+    a.weight = aw, a.bias = zero, a.act = SR_ACT_NONE;
+    sr__conv_reference(&a, ain, w, h, mag, ow, oh);
+    free(aw), free(ain), free(zero);
+}
+
 /* bf16 products: every 3x3 stride-1 case against the double reference, within the rounding of
  * V and U to 8-bit mantissas (relative 2^-9 each, then the transforms' sums of up to 4 and 9
  * terms): the bound is 2^-6 times the sum of |w x| over the window. Measured: 0.04-0.4 of it
@@ -291,17 +322,8 @@ static void test_bf16_products(void **state)
         run(&c, in, t->w, t->h, out, ow, oh, 1);
         run(&c, in, t->w, t->h, par, ow, oh, 3);
         assert_memory_equal(par, out, nout * sizeof(float));
-        /* the reference on |w| and |x| gives each output's sum of |w x| (bias and activation
-         * off for that run) */
-        sr__conv a = c;
-        float *aw = malloc((size_t)c.cout * c.cin * 9 * sizeof(float)), *ain = malloc(nin * sizeof(float));
-        float *zero = calloc((size_t)c.cout, sizeof(float)), *mag = malloc(nout * sizeof(float));
-        for (size_t j = 0; j < (size_t)c.cout * c.cin * 9; j++)
-            aw[j] = fabsf(c.weight[j]);
-        for (size_t j = 0; j < nin; j++)
-            ain[j] = fabsf(in[j]);
-        a.weight = aw, a.bias = zero, a.act = SR_ACT_NONE;
-        sr__conv_reference(&a, ain, t->w, t->h, mag, ow, oh);
+        float *mag = malloc(nout * sizeof(float));
+        abs_sums(&c, in, t->w, t->h, mag, ow, oh);
         sr__conv_reference(&c, in, t->w, t->h, ref, ow, oh);
         double worst = 0; /* error over bound */
         for (size_t j = 0; j < nout; j++)
@@ -310,8 +332,7 @@ static void test_bf16_products(void **state)
             fail_msg("bf16 case %zu: error %.3g x the bound", i, worst);
         if (getenv("SR_TEST_VERBOSE"))
             print_message("bf16 case %zu: error %.3g x the bound\n", i, worst);
-        free(aw), free(ain), free(zero), free(mag);
-        free(in), free(out), free(ref), free(par);
+        free(mag), free(in), free(out), free(ref), free(par);
         free_conv(&c);
     }
     unsetenv("SR_CONV");
@@ -355,17 +376,9 @@ static int from_blocked(const float *b, int c, int w, int h, float *out)
  * output's ring is zeros whatever the buffer held. */
 static void blocked_layout(int bf16)
 {
-    static const conv_case bc[] = {
-        {64, 64, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 50, 9},
-        {64, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 17, 5},
-        {16, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_RELU, 13, 7},
-        {48, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 71, 4},
-        {32, 16, 3, 1, 1, 1, 1, 1, 1, SR_ACT_CLIP, 9, 6},
-        {32, 64, 3, 1, 1, 0, 0, 0, 0, SR_ACT_LEAKY, 23, 12}, /* valid (waifu2x): 21 x 10 out */
-        {16, 16, 3, 1, 1, 0, 0, 0, 0, SR_ACT_NONE, 6, 5},
-    };
+    const conv_case *bc = wino_cases;
     setenv("SR_CONV", "winograd", 1);
-    for (size_t i = 0; i < sizeof bc / sizeof bc[0]; i++) {
+    for (size_t i = 0; i < NWINO_CASES; i++) {
         const conv_case *t = &bc[i];
         sr__conv c;
         setup_conv(&c, t, 70 + (unsigned)i);
@@ -481,39 +494,23 @@ static void test_wino4(void **state)
 {
     (void)state;
     need_blocked();
-    static const conv_case wc[] = {
-        {64, 64, 3, 1, 1, 1, 1, 1, 1, SR_ACT_PRELU, 50, 9},
-        {64, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_NONE, 17, 5},
-        {16, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_RELU, 13, 7},
-        {48, 48, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 71, 4},
-        {32, 16, 3, 1, 1, 1, 1, 1, 1, SR_ACT_CLIP, 9, 6},
-        {192, 32, 3, 1, 1, 1, 1, 1, 1, SR_ACT_LEAKY, 11, 10},
-        {32, 64, 3, 1, 1, 0, 0, 0, 0, SR_ACT_LEAKY, 23, 12}, /* valid: 21 x 10 out */
-        {16, 16, 3, 1, 1, 0, 0, 0, 0, SR_ACT_NONE, 6, 5},
-    };
+    const conv_case *wc = wino_cases;
     setenv("SR_CONV", "winograd", 1);
-    for (size_t i = 0; i < sizeof wc / sizeof wc[0]; i++) {
+    for (size_t i = 0; i < NWINO_CASES; i++) {
         const conv_case *t = &wc[i];
         sr__conv r;
         setup_conv(&r, t, 90 + (unsigned)i);
         int w = t->w, h = t->h, ow = w + t->pl + t->pr - 2, oh = h + t->pt + t->pb - 2;
         size_t nin = (size_t)t->cin * w * h, nout = (size_t)t->cout * ow * oh;
-        size_t nw = (size_t)t->cout * t->cin * 9, bsz = sr__blk_floats(t->cout, ow, oh);
+        size_t bsz = sr__blk_floats(t->cout, ow, oh);
         float *in = malloc(nin * sizeof(float)), *ref = malloc(nout * sizeof(float));
         float *got = malloc(nout * sizeof(float)), *first = malloc(nout * sizeof(float));
-        float *mag = malloc(nout * sizeof(float)), *ain = malloc(nin * sizeof(float));
+        float *mag = malloc(nout * sizeof(float));
         float *bout = sr__aligned_alloc(bsz * sizeof(float));
         fill_random(in, nin, 500 + (unsigned)i, -1.f, 1.f);
         float *bin = to_blocked(in, t->cin, w, h);
         sr__conv_reference(&r, in, w, h, ref, ow, oh);
-        sr__conv a = r; /* the reference on |w| and |x|, no bias or activation: sum of |w x| */
-        float *aw = malloc(nw * sizeof(float)), *zero = calloc((size_t)t->cout, sizeof(float));
-        for (size_t j = 0; j < nw; j++)
-            aw[j] = fabsf(r.weight[j]);
-        for (size_t j = 0; j < nin; j++)
-            ain[j] = fabsf(in[j]);
-        a.weight = aw, a.bias = zero, a.act = SR_ACT_NONE;
-        sr__conv_reference(&a, ain, w, h, mag, ow, oh);
+        abs_sums(&r, in, w, h, mag, ow, oh);
         double worst = 0, bound = 1.0 / 131072;
         for (int blk = 0; blk <= 3; blk++) {
             sr__conv c;
@@ -543,8 +540,7 @@ static void test_wino4(void **state)
             fail_msg("case %zu: error %.3g x the bound", i, worst);
         if (getenv("SR_TEST_VERBOSE"))
             print_message("wino4 case %zu: error %.3g x the bound\n", i, worst);
-        free(in), free(ref), free(got), free(first), free(mag), free(ain), free(bout), free(bin);
-        free(aw), free(zero);
+        free(in), free(ref), free(got), free(first), free(mag), free(bout), free(bin);
         free_conv(&r);
     }
     if (bf16_available()) { /* fp32 only: bf16 layers keep F(2x2,3x3) */

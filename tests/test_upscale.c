@@ -163,8 +163,9 @@ static void test_families_blocked_equals_planar(void **state)
 
 /* F(4x4,3x3) (wino4_blocked.c) runs the fp32 Winograd layers of nets whose tiles are not exact,
  * and only there: 94 of x4plus-anime's 96 convolutions (not the first, 3->64, nor the last,
- * 64->3), whichever layout their neighbours take; none of animevideov3's. Its output is the same on 1 and 2 threads and within one level of the
- * F(2x2,3x3) output (measured: at most 1, in a few pixels), tiled or not. */
+ * 64->3), whichever layout their neighbours take; none of animevideov3's. Its output is the same
+ * on 1 and 2 threads and within one level of the F(2x2,3x3) output (measured: at most 1, in a
+ * few pixels), tiled or not. */
 static void test_wino4_nets(void **state)
 {
     (void)state;
@@ -212,7 +213,8 @@ static void test_wino4_nets(void **state)
         if (getenv("SR_TEST_VERBOSE"))
             print_message("tile %d: F(4x4,3x3) vs F(2x2,3x3) at most %d levels\n", tiles[t], worst);
         if (worst > 1)
-            fail_msg("x4plus-anime, tile %d: F(4x4,3x3) %d levels from F(2x2,3x3)", tiles[t], worst);
+            fail_msg("x4plus-anime, tile %d: F(4x4,3x3) %d levels from F(2x2,3x3)", tiles[t],
+                     worst);
         sr_image_free(&ref), sr_image_free(&one), sr_image_free(&two);
     }
     sr_image_free(&in);

@@ -149,11 +149,8 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
     size_t ms = (size_t)c->cout;
     int W = ow + 2 * SR_BLK_PAD, blocked = c->blk & SR_BLK_OUT;
     size_t bplane = (size_t)(oh + 2 * SR_BLK_PAD) * W * 16;
-    const __m512 zero = _mm512_setzero_ps(), hi = _mm512_set1_ps(c->act_b);
     for (int cb = 0; cb < c->cout / 16; cb++) {
-        __m512 bias = _mm512_loadu_ps(c->bias + cb * 16);
-        __m512 a = c->act == SR_ACT_PRELU ? _mm512_loadu_ps(c->slope + cb * 16)
-                                          : _mm512_set1_ps(c->act_a);
+        act_consts k = act_for(c, cb * 16);
         __m512 px[4][16]; /* planar: four output rows of up to 4 tiles */
         for (int t = 0; t < nt; t++) {
             const float *m = M + (size_t)t * 36 * ms + cb * 16;
@@ -173,7 +170,7 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
                 __m512 y[4];
                 AT6(s[r], y);
                 for (int q = 0; q < 4; q++)
-                    y[q] = act_v(c->act, _mm512_add_ps(y[q], bias), a, hi, zero);
+                    y[q] = act_v(c->act, _mm512_add_ps(y[q], k.bias), k.a, k.hi, k.zero);
                 if (!blocked) {
                     for (int q = 0; q < 4; q++)
                         px[r][4 * (t % 4) + q] = y[q];
@@ -209,8 +206,8 @@ void sr__wino4_forward(const sr__conv *c, const float *in, int w, int h, float *
     nch = (nbx + chunk - 1) / chunk;
     int W = w + 2 * SR_BLK_PAD;
     int planar = !(c->blk & SR_BLK_IN); /* then the row of blocks' 6 rows, blocked, in rows */
-    size_t plane = (size_t)(planar ? 6 : h + 2 * SR_BLK_PAD) * W * 16, pu = (size_t)c->cin * c->cout;
-    size_t ntmax = (size_t)target + CHUNK_PAD;
+    size_t plane = (size_t)(planar ? 6 : h + 2 * SR_BLK_PAD) * W * 16;
+    size_t pu = (size_t)c->cin * c->cout, ntmax = (size_t)target + CHUNK_PAD;
     float *V = rc->own, *M = V + 36 * ntmax * c->cin, *rows = M + 36 * ntmax * c->cout;
     sr__span rows_of_blocks = {0, 0, 0};
     while (sr__claim(rc, nby, &rows_of_blocks))

@@ -121,18 +121,15 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
     size_t ms = (size_t)c->cout;
     int W = ow + 2 * SR_BLK_PAD, blocked = c->blk & SR_BLK_OUT;
     size_t bplane = (size_t)(oh + 2 * SR_BLK_PAD) * W * 16;
-    const __m512 zero = _mm512_setzero_ps(), hi = _mm512_set1_ps(c->act_b);
     for (int cb = 0; cb < c->cout / 16; cb++) {
-        __m512 bias = _mm512_loadu_ps(c->bias + cb * 16);
-        __m512 a = c->act == SR_ACT_PRELU ? _mm512_loadu_ps(c->slope + cb * 16)
-                                          : _mm512_set1_ps(c->act_a);
+        act_consts k = act_for(c, cb * 16);
         __m512 px[2][16]; /* planar: two output rows of up to 8 tiles */
         for (int t = 0; t < nt; t++) {
             const float *m = M + (size_t)t * 16 * c->cout + cb * 16;
             __m512 mp[16], y[4];
             for (int p = 0; p < 16; p++)
                 mp[p] = _mm512_load_ps(m + p * ms);
-            wino_at(mp, bias, y);
+            wino_at(mp, k.bias, y);
             if (blocked) {
                 for (int q = 0; q < 4; q++) {
                     int oy = oy0 + (q >> 1), ox = ox0 + 2 * t + (q & 1);
@@ -140,12 +137,12 @@ static void output_tf(const sr__conv *c, const float *M, int nt, float *out, int
                         continue;
                     _mm512_store_ps(out + cb * bplane +
                                         ((size_t)(oy + SR_BLK_PAD) * W + ox + SR_BLK_PAD) * 16,
-                                    act_v(c->act, y[q], a, hi, zero));
+                                    act_v(c->act, y[q], k.a, k.hi, k.zero));
                 }
                 continue;
             }
             for (int q = 0; q < 4; q++)
-                px[q >> 1][2 * (t % 8) + (q & 1)] = act_v(c->act, y[q], a, hi, zero);
+                px[q >> 1][2 * (t % 8) + (q & 1)] = act_v(c->act, y[q], k.a, k.hi, k.zero);
             if (t % 8 == 7 || t == nt - 1)
                 for (int r = 0; r < 2; r++)
                     sr__blk_store_planar(px[r], 2 * (t % 8 + 1), out, cb, ow, oh, oy0 + r,
