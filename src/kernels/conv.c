@@ -81,8 +81,14 @@ sr_status sr__conv_pack(sr__conv *c, sr_error *err)
     sr__conv_pick(c);
     const sr__conv_kernel *k = c->kern;
     c->wino = 0;
-    if (sr__wino_applies(c))
+    if (sr__wino_applies(c)) {
+#ifdef SR_HAVE_X86_KERNELS
+        c->wino = 1; /* what sr__wino_blockable asks */
+        if (c->want_wino4 && sr__wino_blockable(c)) /* straight to F(4x4,3x3)'s packing */
+            return sr__conv_set_wino4(c, err);
+#endif
         return sr__wino_pack(c, err);
+    }
     int cob = k->cob, nb = (c->cout + cob - 1) / cob;
     size_t taps = (size_t)c->cin * c->kh * c->kw;
     size_t n = (size_t)nb * cob * (taps + 2);

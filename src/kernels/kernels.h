@@ -25,6 +25,8 @@ typedef struct {
     int blk;             /* SR_BLK_*: which side is channel-blocked, 0: neither; if set on a
                           * Winograd layer, packed holds its weights as [16][cin][cout] */
     int wino4;           /* run by F(4x4,3x3) (wino4_blocked.c): packed holds [36][cin][cout] */
+    int want_wino4;      /* set before sr__conv_pack (the net's tiles are not exact): a fp32
+                          * layer that F(4x4,3x3) takes is packed for it, and no other way */
     const sr__conv_kernel *kern; /* the kernel `packed` was laid out for */
 } sr__conv;
 

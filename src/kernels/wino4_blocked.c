@@ -78,9 +78,9 @@ sr_status sr__conv_set_wino4(sr__conv *c, sr_error *err)
                             _mm512_fmadd_ps(gg[a][1], _mm512_set1_ps(G[b][1]),
                                             _mm512_mul_ps(gg[a][2], _mm512_set1_ps(G[b][2])))));
         }
-    free(c->packed);
-    c->packed = u;
-    c->wino4 = 1;
+    free(c->packed), free(c->packed_bf16);
+    c->packed = u, c->packed_bf16 = NULL;
+    c->wino = c->wino4 = 1;
     return SR_OK;
 }
 

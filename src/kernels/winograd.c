@@ -147,6 +147,10 @@ sr_status sr__conv_set_blocked(sr__conv *c, int blk, sr_error *err)
     if (c->blk || !blk || !sr__conv_writes_blocked(c) ||
         (blk & SR_BLK_IN && !sr__conv_reads_blocked(c)))
         return sr__err(err, SR_E_UNSUPPORTED, "convolution: no channel-blocked path for this one");
+    if (c->wino4) { /* its forward pass reads and writes either layout, the same packing */
+        c->blk = blk;
+        return SR_OK;
+    }
     if (!c->wino) { /* planar input: the banded path stores its bands blocked, same packing */
         sr_status s = SR_OK;
 #ifdef SR_HAVE_X86_KERNELS

@@ -232,10 +232,12 @@ static double deconv_flops(const sr__layer *l, const sr__shape *in, const sr__sh
 }
 
 /* Packs the weights for the kernel this CPU runs; the 3x3 layers that run by Winograd take
- * bf16 products at SR_PRECISION_BF16. */
+ * bf16 products at SR_PRECISION_BF16 (and then never F(4x4,3x3), which is fp32 only). */
 static sr_status conv_prepare(sr__layer *l, sr_precision precision, sr_error *err)
 {
     sr__conv *c = l->p;
+    if (precision == SR_PRECISION_BF16)
+        c->want_wino4 = 0;
     sr_status s = sr__conv_pack(c, err);
     if (!s && c->wino && precision == SR_PRECISION_BF16)
         s = sr__wino_set_bf16(c, 1, err);

@@ -147,10 +147,9 @@ static sr_status build_layers(sr_model *m, const sr__param *pp, const uint8_t *b
  * blob planar (the same bits, slower; for comparisons). */
 static sr_status plan_layouts(sr_model *m, sr_error *err)
 {
-    const char *env = getenv("SR_LAYOUT"), *w4 = getenv("SR_WINO4");
+    const char *env = getenv("SR_LAYOUT");
     if (env && !strcmp(env, "planar"))
         return SR_OK;
-    int no_wino4 = w4 && !strcmp(w4, "0");
     int *root = malloc((size_t)m->nblobs * sizeof *root);
     sr__shape *sh = calloc((size_t)m->nblobs, sizeof *sh); /* all planar yet: nominal shapes */
     if (!root || !sh) {
@@ -221,12 +220,6 @@ static sr_status plan_layouts(sr_model *m, sr_error *err)
         int blk = (m->blob_blk[l->in[0]] ? SR_BLK_IN : 0) | (m->blob_blk[l->out[0]] ? SR_BLK_OUT : 0);
         if (blk)
             s = sr__conv_set_blocked(c, blk, err);
-#ifdef SR_HAVE_X86_KERNELS
-        /* Where tiles cannot be exact anyway, the larger Winograd: its output depends on where
-         * a tile starts (wino4_blocked.c). SR_WINO4=0: F(2x2,3x3). */
-        if (!s && !m->exact_tiles && sr__wino_blockable(c) && !c->packed_bf16 && !no_wino4)
-            s = sr__conv_set_wino4(c, err);
-#endif
     }
     return s;
 }
@@ -293,8 +286,14 @@ static sr_status fuse_and_prepare(sr_model *m, const int *consumers, sr_precisio
         }
     }
     m->nlayers = n;
+    /* Where tiles cannot be exact anyway, the larger Winograd: its output depends on where a tile
+     * starts (wino4_blocked.c). SR_WINO4=0: F(2x2,3x3). */
+    const char *w4 = getenv("SR_WINO4");
+    int wino4 = !m->exact_tiles && !(w4 && !strcmp(w4, "0"));
     for (int i = 0; i < n; i++) {
         sr__layer *l = &m->layers[i];
+        if (l->ops == &sr__layer_convolution)
+            ((sr__conv *)l->p)->want_wino4 = wino4;
         sr_status s = l->ops->prepare ? l->ops->prepare(l, precision, err) : SR_OK;
         if (s)
             return s;
