@@ -162,9 +162,10 @@ void sr__wino_blocked_forward(const sr__conv *c, const float *in, int w, int h, 
  * tiles, a tile's P positions of V (cin floats each) and of M (cout) one after another. */
 void sr__blk_product(const float *V, int cin, const float *U, int cout, float *M, int nt, int P);
 /* F(4x4,3x3) (wino4_blocked.c), for an fp32 layer that sr__wino_blockable takes, in a net whose
- * tiles need not be exact (its output depends on where blocks start), either side blocked or
- * planar as c->blk says (set that first): repacks its weights for good and sets wino4; then its
- * scratch and forward pass. */
+ * tiles need not be exact (its output depends on where blocks start): packs its weights from
+ * c->weight for good and sets wino4 (sr__conv_pack calls it when want_wino4 is set); either side
+ * then reads or writes blocked as c->blk says, before or after. Then its scratch and forward
+ * pass. */
 sr_status sr__conv_set_wino4(sr__conv *c, sr_error *err);
 size_t sr__wino4_own(const sr__conv *c, int w); /* per-thread scratch floats; w: output width */
 void sr__wino4_forward(const sr__conv *c, const float *in, int w, int h, float *out, int ow,

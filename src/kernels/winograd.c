@@ -13,7 +13,7 @@
  * where this layer's input lies in it), so a pixel gets the same bits in every tile that
  * computes it: tiled output still equals untiled output bit for bit. In F(4x4,3x3) an output's
  * rounding depends on the whole 6x6 patch, and tiles would need 3 pixels more halo per layer;
- * nets whose tiles are not exact anyway run it between blocked layers (wino4_blocked.c).
+ * nets whose tiles are not exact anyway run it (wino4_blocked.c).
  *
  * Data flow, per work item (one row of blocks, up to `chunk` tiles of it): for each input
  * channel, its four input rows (read where they lie, masked loads making the zero padding)
